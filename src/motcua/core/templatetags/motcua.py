@@ -1,0 +1,31 @@
+from datetime import date, datetime
+
+from django import template
+from django.utils import timezone
+
+from motcua.core.money import format_vnd
+
+register = template.Library()
+
+
+@register.filter
+def vnd(amount: int | None) -> str:
+    """1000000 → "1.000.000 đ"."""
+    return format_vnd(amount)
+
+
+@register.filter
+def dmy(value: date | datetime | None) -> str:
+    """Dates as dd/mm/yyyy in Asia/Ho_Chi_Minh, whatever the language."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value)
+    return value.strftime("%d/%m/%Y")
+
+
+@register.filter
+def dmy_hm(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return timezone.localtime(value).strftime("%H:%M %d/%m/%Y")

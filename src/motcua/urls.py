@@ -1,0 +1,19 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from motcua.api.routes import api
+from motcua.core import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+# Vietnamese is served without a prefix; English under /en/.
+urlpatterns += i18n_patterns(
+    path("quan-tri/", admin.site.urls),
+    path("", include("motcua.portal.urls")),
+    prefix_default_language=False,
+)
