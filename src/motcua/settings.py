@@ -33,14 +33,16 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 PROFILE = env("MOTCUA_PROFILE", "development")
 if PROFILE not in {"development", "test", "production"}:
-    raise ImproperlyConfigured(f"MOTCUA_PROFILE must be development, test or production, not {PROFILE!r}")
+    raise ImproperlyConfigured(
+        f"MOTCUA_PROFILE must be development, test or production, not {PROFILE!r}"
+    )
 PRODUCTION = PROFILE == "production"
 
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    SECRET_KEY = "dev-only-insecure-key-" + "x" * 40  # noqa: S105 - never used in production
+    SECRET_KEY = "dev-only-insecure-key-" + "x" * 40
 DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.portal",
     "motcua.api",
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +106,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server and the outbox worker share the file; IMMEDIATE avoids
     # lock upgrades that fail under concurrency (DESIGN: SQLite).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -173,6 +177,14 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+
+if PROFILE == "test":
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if not PRODUCTION:
+    # Serve static files straight from the apps in development: no collectstatic step.
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = PROFILE == "development"
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,8 +1,356 @@
-from ninja import NinjaAPI
+"""/api/v1 (django-ninja, OpenAPI 3.1). Handlers parse, call one service, render."""
+
+import re
+from datetime import datetime
+
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from ninja import NinjaAPI, Router
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from motcua.catalog import services
+from motcua.catalog.models import Agency, Field, Procedure, ProcedureVersion
+from motcua.core.calendar import Limit, LimitKind, OfficeHours, compute_due
+from motcua.core.text import search_terms
+
+from . import schemas
 
 api = NinjaAPI(
     title="motcua API",
     version="1",
-    description="Cổng dịch vụ công và Hệ thống một cửa điện tử — public API v1.",
+    description=(
+        "Cổng dịch vụ công và Hệ thống một cửa điện tử — API công khai v1. "
+        "Số tiền tính bằng đồng (số nguyên); thời điểm theo ISO 8601, múi giờ +07:00."
+    ),
     urls_namespace="api",
 )
+
+
+@api.exception_handler(NinjaValidationError)
+def invalid_input(request: HttpRequest, exc: NinjaValidationError):
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e.get('loc', [])[1:]) or 'dữ liệu'}: {e.get('msg', '')}"
+        for e in exc.errors
+    )
+    return api.create_response(
+        request, {"detail": f"Tham số không hợp lệ — {problems}"}, status=400
+    )
+
+
+# --- procedures -----------------------------------------------------------------------------
+
+procedures = Router(tags=["Thủ tục hành chính"])
+
+
+def _limit_out(limit: Limit | None, note: str = "") -> dict | None:
+    if limit is None:
+        return None
+    return {"kind": str(limit.kind), "value": limit.value, "text": str(limit), "note": note}
+
+
+def _item(p: Procedure) -> dict:
+    v: ProcedureVersion = p.current_version
+    return {
+        "code": p.code,
+        "name": p.name,
+        "field": {"code": p.field.code, "name": p.field.name},
+        "level": v.online_level,
+        "level_label": v.get_online_level_display(),
+        "legacy_level": v.legacy_level,
+        "tiers": [t.code for t in v.tiers.all()],
+        "limit": _limit_out(v.limit, v.limit_note),
+        "url": reverse("portal:procedure", args=[p.code]),
+    }
+
+
+@procedures.get("/procedures", response=list[schemas.ProcedureItem], summary="Tìm thủ tục")
+@paginate(LimitOffsetPagination)
+def list_procedures(
+    request: HttpRequest,
+    q: str | None = None,
+    field: str | None = None,
+    agency: str | None = None,
+    tier: str | None = None,
+    level: str | None = None,
+):
+    """Tìm như trên cổng: không phân biệt dấu và hoa thường; lọc theo lĩnh vực, cơ quan, cấp,
+    mức độ (`full`, `partial`, `info`)."""
+    found = services.search_procedures(q, field=field, agency=agency, tier=tier, level=level)
+    return _LazyItems(found.prefetch_related("current_version__tiers"))
+
+
+class _LazyItems:
+    """A queryset that the paginator slices and counts, rendered only for the page shown."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, page: slice):
+        return [_item(p) for p in self.queryset[page]]
+
+
+@procedures.get(
+    "/procedures/{code}",
+    response={200: schemas.ProcedureDetail, 404: schemas.ErrorOut},
+    summary="Chi tiết thủ tục (phiên bản đang công bố)",
+)
+def get_procedure(request: HttpRequest, code: str):
+    try:
+        p = services.procedure_for_page(code)
+    except Procedure.DoesNotExist:
+        return 404, {"detail": f"Không tìm thấy thủ tục đang công bố có mã {code}."}
+    v = p.current_version
+    receiver = services.default_receiver(v)
+    due = services.expected_due(v, receiver)
+    return {
+        **_item(p),
+        "version": v.number,
+        "published_at": v.published_at,
+        "competent_authority": v.competent_authority,
+        "competent_agency": (
+            {"code": v.competent_agency.code, "name": v.competent_agency.name}
+            if v.competent_agency
+            else None
+        ),
+        "how_to_apply": v.how_to_apply,
+        "requirements": v.requirements,
+        "result": v.result,
+        "documents": [
+            {
+                "id": d.key,
+                "name": d.name,
+                "kind": d.kind,
+                "kind_label": d.get_kind_display(),
+                "copies": d.copies,
+                "required": d.required,
+                "blank_form": (
+                    {
+                        "name": d.blank_form_name,
+                        "reference": d.blank_form_reference,
+                        "url": d.blank_form_url,
+                    }
+                    if d.blank_form_name
+                    else None
+                ),
+                "data_store": d.data_store,
+                "note": d.note,
+            }
+            for d in v.documents.all()
+        ],
+        "fees": [
+            {
+                "kind": f.kind,
+                "name": f.name,
+                "amount": f.amount,
+                "online_amount": f.online_amount,
+                "unit": f.unit,
+                "subsequent_from": f.subsequent_from,
+                "subsequent_amount": f.subsequent_amount,
+                "cap": f.cap,
+                "exemptions": f.exemptions,
+            }
+            for f in v.fees.all()
+        ],
+        "steps": [
+            {
+                "order": s.order,
+                "name": s.name,
+                "agency_role": s.agency_role,
+                "officer_role": s.officer_role,
+                "budget_hours": s.budget_hours,
+                "description": s.description,
+            }
+            for s in services.steps_at(v, None)
+        ],
+        "form_schema": v.form_schema,
+        "legal_basis": v.legal_basis,
+        "announcing_decision": v.announcing_decision,
+        "effective_from": v.effective_from,
+        "effective_to": v.effective_to,
+        "receiving_agencies": [
+            {
+                "code": link.agency.code,
+                "name": link.agency.name,
+                "default": link.is_default_receiver,
+                "limit": _limit_out(link.limit),
+            }
+            for link in v.agency_links.all()
+        ],
+        "expected_if_received_now": (
+            {
+                "agency": {"code": receiver.code, "name": receiver.name} if receiver else None,
+                "counted_from": due.counted_from,
+                "due_at": due.due_at,
+            }
+            if due
+            else None
+        ),
+        "verified": v.verified,
+        "source": v.source,
+    }
+
+
+# --- agencies and fields --------------------------------------------------------------------
+
+organisations = Router(tags=["Cơ quan, lĩnh vực"])
+
+
+def _hm(t) -> str:
+    return t.strftime("%H:%M")
+
+
+def _agency(a: Agency) -> dict:
+    return {
+        "code": a.code,
+        "name": a.name,
+        "short_name": a.short_name,
+        "kind": a.kind,
+        "tier": a.tier.code,
+        "parent": a.parent.code if a.parent else None,
+        "unit": {"code": a.unit.code, "name": a.unit.name} if a.unit else None,
+        "receives_dossiers": a.receives_dossiers,
+        "office_hours": {
+            "periods": [
+                [_hm(a.morning_open), _hm(a.morning_close)],
+                [_hm(a.afternoon_open), _hm(a.afternoon_close)],
+            ],
+            "same_day_cutoff": _hm(a.same_day_cutoff),
+            "saturday_reception": a.saturday_reception,
+        },
+        "address": a.address,
+        "phone": a.phone,
+    }
+
+
+@organisations.get("/agencies", response=list[schemas.AgencyOut], summary="Danh sách cơ quan")
+@paginate(LimitOffsetPagination)
+def list_agencies(
+    request: HttpRequest,
+    q: str | None = None,
+    tier: str | None = None,
+    kind: str | None = None,
+    receives_dossiers: bool | None = None,
+):
+    qs = Agency.objects.filter(is_active=True).select_related("tier", "parent", "unit")
+    for term in search_terms(q):
+        qs = qs.filter(Q(name_folded__contains=term) | Q(code__contains=term))
+    if tier:
+        qs = qs.filter(tier__code=tier)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if receives_dossiers is not None:
+        qs = qs.filter(receives_dossiers=receives_dossiers)
+    return _Mapped(qs.order_by("tier__order", "code"), _agency)
+
+
+class _Mapped(_LazyItems):
+    def __init__(self, queryset, render):
+        super().__init__(queryset)
+        self.render = render
+
+    def __getitem__(self, page: slice):
+        return [self.render(x) for x in self.queryset[page]]
+
+
+@organisations.get("/fields", response=list[schemas.FieldOut], summary="Danh sách lĩnh vực")
+def list_fields(request: HttpRequest):
+    fields = Field.objects.annotate(
+        n=Count("procedures", filter=Q(procedures__current_version__isnull=False))
+    ).order_by("name")
+    return [
+        {"code": f.code, "name": f.name, "name_en": f.name_en, "procedures": f.n} for f in fields
+    ]
+
+
+# --- calendar -------------------------------------------------------------------------------
+
+calendar = Router(tags=["Lịch làm việc"])
+_SPACED_OFFSET = re.compile(r"^(.*\d) (\d{2}(?::?\d{2})?)$")
+
+
+def parse_received_at(raw: str | None) -> datetime:
+    """ISO 8601 with an offset. A space where the ``+`` of the offset was (an unencoded query
+    string turns ``+`` into a space) is read as ``+``."""
+    if not raw or not raw.strip():
+        raise HttpError(
+            400, "Thiếu tham số received_at (thời điểm tiếp nhận, ISO 8601 có múi giờ)."
+        )
+    text = raw.strip()
+    text = _SPACED_OFFSET.sub(r"\1+\2", text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise HttpError(
+            400,
+            f"received_at “{raw}” không đúng định dạng ISO 8601 (ví dụ 2026-03-07T10:00:00+07:00).",
+        ) from None
+    if timezone.is_naive(moment):
+        raise HttpError(400, "received_at phải có múi giờ (ví dụ +07:00).")
+    return moment
+
+
+def _positive(name: str, raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise HttpError(400, f"{name} phải là số nguyên dương.")
+    return int(raw)
+
+
+@calendar.get(
+    "/calendar/due-date",
+    response={200: schemas.DueDateOut, 400: schemas.ErrorOut},
+    summary="Tính hạn giải quyết",
+)
+def due_date(
+    request: HttpRequest,
+    received_at: str | None = None,
+    working_days: str | None = None,
+    working_hours: str | None = None,
+    same_day: str | None = None,
+    agency: str | None = None,
+):
+    """Hạn trả kết quả theo lịch làm việc (ngày nghỉ lễ, nghỉ bù, ngày làm bù) và giờ làm việc
+    của cơ quan. Truyền đúng một trong `working_days=N`, `working_hours=N`, `same_day=1`."""
+    moment = parse_received_at(received_at)
+    given = {
+        k: v
+        for k, v in {
+            "working_days": working_days,
+            "working_hours": working_hours,
+            "same_day": same_day,
+        }.items()
+        if v is not None
+    }
+    if len(given) != 1:
+        raise HttpError(
+            400, "Cần đúng một trong các tham số working_days=N, working_hours=N hoặc same_day=1."
+        )
+    ((name, raw),) = given.items()
+    if name == "same_day":
+        if raw != "1":
+            raise HttpError(400, "same_day chỉ nhận giá trị 1.")
+        limit = Limit(LimitKind.SAME_DAY)
+    else:
+        limit = Limit(LimitKind(name), _positive(name, raw))
+    hours = OfficeHours.default()
+    if agency:
+        found = Agency.objects.filter(code=agency).first()
+        if found is None:
+            raise HttpError(400, f"Không tìm thấy cơ quan có mã định danh {agency}.")
+        hours = found.office_hours()
+    due = compute_due(moment, limit, hours)
+    return {"counted_from": due.counted_from, "due_at": due.due_at}
+
+
+api.add_router("/", procedures)
+api.add_router("/", organisations)
+api.add_router("/", calendar)

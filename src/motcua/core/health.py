@@ -23,6 +23,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"status": "unavailable", "database": str(exc)[:200]}, status=503)
     if pending:
         return JsonResponse(
-            {"status": "unavailable", "pending_migrations": [str(m) for m, _ in pending]}, status=503
+            {"status": "unavailable", "pending_migrations": [str(m) for m, _ in pending]},
+            status=503,
         )
     return JsonResponse({"status": "ok"})

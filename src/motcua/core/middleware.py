@@ -67,4 +67,3 @@ class RequestLogMiddleware:
             },
         )
         return response
-
