@@ -149,14 +149,23 @@ STORAGES = {
 }
 # Citizens' files are private: MEDIA_ROOT is never served as a public URL (DESIGN: documents).
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
-MEDIA_URL = None
+# A URL Django needs to tell media from static files; no URL pattern ever serves it.
+MEDIA_URL = "/_private/"
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
-EMAIL_PORT = int(env("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+# Django 6.1 mailers (EMAIL_* settings are deprecated).
+MAILERS = {
+    "default": {
+        "BACKEND": env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": env("EMAIL_HOST", "127.0.0.1"),
+            "port": int(env("EMAIL_PORT", "25")),
+            "username": env("EMAIL_HOST_USER", ""),
+            "password": env("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS"),
+            "timeout": 20,
+        },
+    }
+}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "motcua <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -180,7 +189,7 @@ SESSION_COOKIE_HTTPONLY = True
 
 if PROFILE == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 if not PRODUCTION:
     # Serve static files straight from the apps in development: no collectstatic step.
     WHITENOISE_USE_FINDERS = True

@@ -195,6 +195,21 @@ def published_procedures() -> QuerySet[Procedure]:
     )
 
 
+LIST_COLUMNS = (
+    "code",
+    "name",
+    "view_count",
+    "field__code",
+    "field__name",
+    "field__name_en",
+    "current_version__online_level",
+    "current_version__legacy_level",
+    "current_version__limit_kind",
+    "current_version__limit_value",
+    "current_version__limit_note",
+)
+
+
 def search_procedures(
     q: str | None = None,
     *,
@@ -204,8 +219,10 @@ def search_procedures(
     level: str | None = None,
 ) -> QuerySet[Procedure]:
     """Published procedures matching every folded word of ``q`` (diacritics ignored) and the
-    filters; the whole phrase in the name ranks first, then the most viewed."""
-    qs = published_procedures()
+    filters; the whole phrase in the name ranks first, then the most viewed.
+
+    Only the columns a result list shows are loaded: versions carry long texts."""
+    qs = published_procedures().only(*LIST_COLUMNS)
     terms = search_terms(q)
     for term in terms:
         qs = qs.filter(search_text__contains=term)
