@@ -3,7 +3,7 @@
 PORT ?= 8000
 export PORT
 
-.PHONY: help run test lint format bench lock messages clean
+.PHONY: help run test lint format bench lock messages clean openapi
 
 help:
 	@echo "make run    — install, migrate, load demo data and serve on http://127.0.0.1:$(PORT)"
@@ -40,3 +40,8 @@ messages:
 
 clean:
 	rm -rf .venv var
+
+# Regenerate the committed API schema (tests fail when it drifts from the code).
+openapi:
+	@scripts/venv.sh requirements/test.lock
+	MOTCUA_PROFILE=test .venv/bin/python manage.py export_openapi_schema --api motcua.api.routes.api --indent 2 --sorted > docs/api/openapi.json

@@ -108,11 +108,6 @@ def test_a_decomposed_json_body_reaches_the_view_composed(client):
     assert unicodedata.is_normalized("NFC", body["body"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: NormalizeInputMiddleware normalises the JSON text, not the decoded values, so "
-    "decomposed text sent as \\u escapes (Python's json.dumps default) stays NFD.",
-)
 @pytest.mark.urls("tests.test_platform")
 def test_a_decomposed_json_body_with_unicode_escapes_reaches_the_view_composed(client):
     raw = json.dumps({"name": NFD})  # ensure_ascii: "\\u0110a\\u0306ng ..."

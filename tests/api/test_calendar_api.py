@@ -162,11 +162,6 @@ def test_an_unknown_agency_code_of_valid_shape_is_refused(client):
     assert response.json() == {"detail": "Không tìm thấy cơ quan có mã định danh 000.00.00.Z99."}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _positive() checks str.isdigit(), which is true for '²' and other Unicode "
-    "digits that int() refuses, so the API answers 500 instead of 400.",
-)
 def test_a_unicode_superscript_digit_is_refused_with_400(client):
     client.raise_request_exception = False
     response = due(client, received_at="2026-03-09T10:00:00+07:00", working_days="²")

@@ -59,7 +59,9 @@ def page_at(browser, live_server, request):
 
     def open_page(viewport=DESKTOP, locale="vi-VN"):
         context = browser.new_context(
-            viewport=viewport, locale=locale, base_url=live_server.url,
+            viewport=viewport,
+            locale=locale,
+            base_url=live_server.url,
             timezone_id="Asia/Ho_Chi_Minh",
         )
         context.set_default_timeout(15_000)

@@ -184,11 +184,6 @@ def test_import_normalises_text_to_nfc(agencies):
     assert Procedure.objects.filter(name="Đăng ký khai sinh").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: export_catalog writes a top-level 'province' key that CatalogIn "
-    "(extra='forbid') refuses, so an exported file cannot be imported again.",
-)
 def test_an_exported_catalog_imports_again(agencies):
     import_catalog(rich_document(agencies))
     exported = export_catalog()
@@ -211,11 +206,6 @@ def test_export_then_import_into_an_emptied_catalog_round_trips(agencies):
     assert export_catalog() == first
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: import creates a version whose status is 'retired' in the file as a draft "
-    "(only 'published' is acted on), so export → import → export changes retired to draft.",
-)
 def test_export_import_export_keeps_retired_versions_retired(agencies):
     import_catalog(rich_document(agencies))
     first = export_catalog()
@@ -310,11 +300,6 @@ def test_a_bad_code_is_reported_with_its_path(agencies):
     assert any(m.startswith("procedures.0.code:") for m in caught.value.messages)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the details of a schema error are pydantic's English messages (\"String "
-    "should match pattern '^\\d\\.\\d{6}$'\"); only the heading is Vietnamese.",
-)
 def test_a_bad_code_is_explained_in_vietnamese(agencies):
     with pytest.raises(ValidationError) as caught:
         import_catalog(catalog_document(procedures=[catalog_procedure(code="1001193")]))
@@ -323,12 +308,6 @@ def test_a_bad_code_is_explained_in_vietnamese(agencies):
     assert "should match" not in detail
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a limit of 0 working days passes LimitIn (ge=0) and then Limit() raises "
-    "ValueError in publish_version, not a ValidationError; the admin import then says "
-    "'Tệp không phải JSON hợp lệ.'",
-)
 def test_a_zero_working_day_limit_is_refused_with_a_validation_error(agencies):
     before = snapshot()
     document = catalog_document(

@@ -270,11 +270,6 @@ def test_fee_amount_multiplies_copies():
     assert services.fee_amount(version.fees.get(), quantity=3) == 24000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: fee_amount ignores the cap of a fee charged per copy (unit 'copy'); its "
-    "docstring says the cap applies per dossier for every unit but pages.",
-)
 def test_fee_amount_caps_a_fee_charged_per_copy():
     version = make_procedure(
         fees=[

@@ -7,15 +7,23 @@ from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from ninja import NinjaAPI, Router
+from ninja import NinjaAPI, Router, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from motcua.catalog import services
 from motcua.catalog.models import Agency, Field, Procedure, ProcedureVersion
-from motcua.core.calendar import Limit, LimitKind, OfficeHours, compute_due
+from motcua.core.calendar import (
+    MAX_LIMIT_DAYS,
+    MAX_LIMIT_HOURS,
+    Limit,
+    LimitKind,
+    OfficeHours,
+    compute_due,
+)
 from motcua.core.text import search_terms
+from motcua.core.validation import describe_errors
 
 from . import schemas
 
@@ -32,10 +40,7 @@ api = NinjaAPI(
 
 @api.exception_handler(NinjaValidationError)
 def invalid_input(request: HttpRequest, exc: NinjaValidationError):
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in e.get('loc', [])[1:]) or 'dữ liệu'}: {e.get('msg', '')}"
-        for e in exc.errors
-    )
+    problems = "; ".join(describe_errors(exc.errors, skip=1))
     return api.create_response(
         request, {"detail": f"Tham số không hợp lệ — {problems}"}, status=400
     )
@@ -108,7 +113,7 @@ def get_procedure(request: HttpRequest, code: str):
     try:
         p = services.procedure_for_page(code)
     except Procedure.DoesNotExist:
-        return 404, {"detail": f"Không tìm thấy thủ tục đang công bố có mã {code}."}
+        return Status(404, {"detail": f"Không tìm thấy thủ tục đang công bố có mã {code}."})
     v = p.current_version
     receiver = services.default_receiver(v)
     due = services.expected_due(v, receiver)
@@ -299,9 +304,12 @@ def parse_received_at(raw: str | None) -> datetime:
     return moment
 
 
-def _positive(name: str, raw: str) -> int:
-    if not raw.isdigit() or int(raw) < 1:
-        raise HttpError(400, f"{name} phải là số nguyên dương.")
+_DIGITS = re.compile(r"[0-9]{1,7}")
+
+
+def _positive(name: str, raw: str, maximum: int) -> int:
+    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= maximum:
+        raise HttpError(400, f"{name} phải là số nguyên dương, tối đa {maximum}.")
     return int(raw)
 
 
@@ -340,7 +348,8 @@ def due_date(
             raise HttpError(400, "same_day chỉ nhận giá trị 1.")
         limit = Limit(LimitKind.SAME_DAY)
     else:
-        limit = Limit(LimitKind(name), _positive(name, raw))
+        maximum = MAX_LIMIT_DAYS if name == "working_days" else MAX_LIMIT_HOURS
+        limit = Limit(LimitKind(name), _positive(name, raw, maximum))
     hours = OfficeHours.default()
     if agency:
         found = Agency.objects.filter(code=agency).first()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from .interchange import ImportReport, import_catalog
+from .interchange import ImportReport, ensure_tiers, import_catalog
 from .models import AdministrativeUnit, Agency, AgencyKind, Tier, UnitLevel, UnitSystem
 
 CATALOG_FILE = Path(__file__).parent / "data" / "catalog.json"
@@ -161,6 +161,7 @@ def _office_hours(agency: Agency, *, saturday: bool) -> None:
 
 def load_demo_agencies() -> int:
     """Upsert the HCMC agency tree by identifier code; returns the number of agencies."""
+    ensure_tiers()
     tiers = {t.code: t for t in Tier.objects.all()}
     units = AdministrativeUnit.objects.filter(system=UnitSystem.CURRENT)
     city_unit = units.get(level=UnitLevel.PROVINCE, code=HCMC)

@@ -15,15 +15,17 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PField
 from pydantic import ValidationError as PydanticError
 
-from motcua.core.calendar import LimitKind
+from motcua.core.calendar import MAX_LIMIT_DAYS, MAX_LIMIT_HOURS, Limit, LimitKind
 from motcua.core.text import nfc
+from motcua.core.validation import describe_errors
 
 from . import services
 from .models import (
+    TIERS,
     Agency,
     AgencyKind,
     Field,
@@ -47,8 +49,16 @@ class _Strict(BaseModel):
 
 class LimitIn(_Strict):
     kind: Literal["working_days", "working_hours", "same_day"]
-    value: int = PField(ge=0)
+    value: int = PField(ge=0, le=MAX_LIMIT_HOURS)
     note: str = ""
+
+    @model_validator(mode="after")
+    def value_fits_kind(self) -> LimitIn:
+        if self.kind != "same_day":
+            Limit(LimitKind(self.kind), self.value)  # raises ValueError in Vietnamese
+        if self.kind == "working_days" and self.value > MAX_LIMIT_DAYS:
+            raise ValueError(f"thời hạn tối đa {MAX_LIMIT_DAYS} ngày làm việc")
+        return self
 
 
 class BlankFormIn(_Strict):
@@ -137,6 +147,7 @@ class FieldIn(_Strict):
 
 class CatalogIn(_Strict):
     format: Literal["motcua-catalog/1"]
+    province: int | None = None  # the exporting province (statistics office code)
     fields: list[FieldIn] = []
     procedures: list[ProcedureIn] = []
 
@@ -174,9 +185,7 @@ def parse_catalog(data: Any) -> CatalogIn:
     try:
         catalog = CatalogIn.model_validate(_nfc_tree(data))
     except PydanticError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:20]
-        ]
+        problems = describe_errors(exc.errors())
         raise ValidationError(["Tệp danh mục không hợp lệ:", *problems]) from exc
     codes = [p.code for p in catalog.procedures]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
@@ -246,10 +255,19 @@ class _AgencyResolver:
         return result
 
 
+def ensure_tiers() -> None:
+    """The tiers rows (a migration adds them; a test database flush removes them)."""
+    for code, name, name_en, order in TIERS:
+        Tier.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "order": order}
+        )
+
+
 def import_catalog(data: Any, *, publish: bool = True) -> ImportReport:
     catalog = parse_catalog(data)
     report = ImportReport()
     with transaction.atomic():
+        ensure_tiers()
         resolver = _AgencyResolver()
         for f in catalog.fields:
             Field.objects.update_or_create(
@@ -266,7 +284,8 @@ def import_catalog(data: Any, *, publish: bool = True) -> ImportReport:
             procedure.field = fields[item.field]
             procedure.save()
             existing = {v.number: v for v in procedure.versions.all()}
-            for version_in in item.versions:
+            to_retire = []
+            for version_in in sorted(item.versions, key=lambda v: v.number):
                 where = f"Thủ tục {item.code} phiên bản {version_in.number}"
                 current = existing.get(version_in.number)
                 if current is not None and current.status != VersionStatus.DRAFT:
@@ -278,9 +297,16 @@ def import_catalog(data: Any, *, publish: bool = True) -> ImportReport:
                 else:
                     report.versions_created += 1
                 version = _create_version(procedure, version_in, resolver, where)
-                if publish and version_in.status == "published":
+                if publish and version_in.status in ("published", "retired"):
+                    # Publishing in number order retires the earlier ones as it goes.
                     services.publish_version(version)
-                    report.published += 1
+                    report.published += version_in.status == "published"
+                    if version_in.status == "retired":
+                        to_retire.append(version)
+            for version in to_retire:
+                version.refresh_from_db()
+                if version.status == VersionStatus.PUBLISHED:
+                    services.retire_version(version)
     return report
 
 

@@ -63,6 +63,15 @@ class AdministrativeUnit(models.Model):
         super().save(*args, **kwargs)
 
 
+TIERS = [
+    # (code, name, English name, order)
+    ("central", "Trung ương", "Central", 0),
+    ("province", "Cấp tỉnh", "Province", 1),
+    ("district", "Cấp huyện (trước 01/07/2025)", "District (before 1 July 2025)", 2),
+    ("commune", "Cấp xã", "Commune", 3),
+]
+
+
 class Tier(models.Model):
     """A tier of government (central, province, district before 2025, commune): data."""
 

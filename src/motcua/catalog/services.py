@@ -16,7 +16,6 @@ from motcua.core.text import fold, search_terms
 
 from .models import (
     Agency,
-    FeeUnit,
     Procedure,
     ProcedureAgency,
     ProcedureFee,
@@ -42,7 +41,10 @@ def check_publishable(version: ProcedureVersion) -> list[str]:
     ):
         problems.append("Ngày hết hiệu lực đứng trước ngày có hiệu lực.")
     budgets = sum(s.budget_hours for s in version.steps.all() if s.agency_id is None)
-    limit = version.limit
+    try:
+        limit = version.limit
+    except ValueError as exc:
+        return [*problems, str(exc)]
     if limit and budgets > limit_in_hours(limit):
         problems.append(
             f"Tổng thời gian các bước ({budgets} giờ) vượt thời hạn giải quyết "
@@ -77,6 +79,20 @@ def publish_version(version: ProcedureVersion) -> ProcedureVersion:
         version.published_at = timezone.now()
         version.save(update_fields=["status", "published_at", "updated_at"])
         procedure.current_version = version
+        procedure.save(update_fields=["current_version", "search_text", "updated_at"])
+    return version
+
+
+def retire_version(version: ProcedureVersion) -> ProcedureVersion:
+    """Withdraw a published version: the procedure leaves the public catalog."""
+    with transaction.atomic():
+        version = ProcedureVersion.objects.select_for_update().get(pk=version.pk)
+        if version.status != VersionStatus.PUBLISHED:
+            raise ValidationError("Chỉ thu hồi được phiên bản đang công bố.")
+        version.status = VersionStatus.RETIRED
+        version.save(update_fields=["status", "updated_at"])
+        procedure = Procedure.objects.select_for_update().get(pk=version.procedure_id)
+        procedure.current_version = None
         procedure.save(update_fields=["current_version", "search_text", "updated_at"])
     return version
 
@@ -166,8 +182,8 @@ def fee_amount(fee: ProcedureFee, *, quantity: int = 1, online: bool = False) ->
     """The amount of one fee line for ``quantity`` units (pages, copies or 1 dossier).
 
     Tiered per-page fees (certified copy: 2,000 đ a page, 1,000 đ from page 3, at most
-    200,000 đ a copy) use ``subsequent_from``/``subsequent_amount``; the cap applies per copy
-    for page units and per dossier otherwise.
+    200,000 đ a copy) use ``subsequent_from``/``subsequent_amount``. The cap bounds the line
+    computed here: for a per-page fee the caller asks once per copy, with that copy's pages.
     """
     if quantity < 1:
         raise ValidationError("Số lượng phải từ 1 trở lên.")
@@ -181,7 +197,7 @@ def fee_amount(fee: ProcedureFee, *, quantity: int = 1, online: bool = False) ->
         total = first * unit_price + (quantity - first) * fee.subsequent_amount
     else:
         total = quantity * unit_price
-    if fee.cap is not None and fee.unit in (FeeUnit.PAGE, FeeUnit.DOSSIER):
+    if fee.cap is not None:
         total = min(total, fee.cap)
     return total
 

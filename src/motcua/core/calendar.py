@@ -50,6 +50,10 @@ from django.conf import settings
 from django.db import models
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# The longest limits the calendar accepts: a year of working days or of working hours. Real
+# procedures stay far below; the bound keeps a public API call from computing for seconds.
+MAX_LIMIT_DAYS = 366
+MAX_LIMIT_HOURS = 366 * 8
 
 # A calendar where no working day is found within this many days is broken (e.g. an operator
 # marked a whole year off); fail loudly instead of looping for ever.

@@ -1,7 +1,9 @@
+import json
 import logging
 import time
 import unicodedata
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 
@@ -18,6 +20,26 @@ def _nfc_querydict(data: QueryDict) -> QueryDict:
     return normalized
 
 
+def _nfc_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [_nfc_value(v) for v in value]
+    if isinstance(value, dict):
+        return {_nfc_value(k): _nfc_value(v) for k, v in value.items()}
+    return value
+
+
+def _nfc_json(body: bytes) -> bytes:
+    """Normalise the decoded values, so ``\\u``-escaped decomposed text is caught too; a body
+    that does not parse is left for the view to refuse."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return body
+    return json.dumps(_nfc_value(data), ensure_ascii=False).encode("utf-8")
+
+
 class NormalizeInputMiddleware:
     """Every input is NFC-normalised (DESIGN: Money, times, input), before any view sees it.
 
@@ -32,12 +54,7 @@ class NormalizeInputMiddleware:
         request.GET = _nfc_querydict(request.GET)
         content_type = request.content_type or ""
         if content_type == "application/json" and request.body:
-            try:
-                text = request.body.decode("utf-8")
-            except UnicodeDecodeError:
-                text = None
-            if text is not None:
-                request._body = unicodedata.normalize("NFC", text).encode("utf-8")
+            request._body = _nfc_json(request.body)
         elif request.method == "POST" and content_type in (
             "application/x-www-form-urlencoded",
             "multipart/form-data",

@@ -40,8 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
     params = {
-        key: request.GET.get(key, "").strip()
-        for key in ("q", "field", "agency", "tier", "level")
+        key: request.GET.get(key, "").strip() for key in ("q", "field", "agency", "tier", "level")
     }
     results = services.search_procedures(
         params["q"],

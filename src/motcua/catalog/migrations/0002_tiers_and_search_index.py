@@ -3,12 +3,7 @@
 
 from django.db import migrations
 
-TIERS = [
-    ("central", "Trung ương", "Central", 0),
-    ("province", "Cấp tỉnh", "Province", 1),
-    ("district", "Cấp huyện (trước 01/07/2025)", "District (before 1 July 2025)", 2),
-    ("commune", "Cấp xã", "Commune", 3),
-]
+from motcua.catalog.models import TIERS  # constant data, safe in a migration
 
 
 def add_tiers(apps, schema_editor):
