@@ -32,19 +32,66 @@ from django.test import Client  # noqa: E402
 from motcua.catalog.interchange import import_catalog  # noqa: E402
 from motcua.catalog.models import Procedure  # noqa: E402
 
-ACTIONS = ["Cấp", "Cấp lại", "Cấp đổi", "Gia hạn", "Điều chỉnh", "Thu hồi", "Đăng ký",
-           "Xác nhận", "Thẩm định", "Công nhận", "Chấp thuận", "Đăng ký thay đổi"]
-OBJECTS = ["giấy phép xây dựng", "giấy chứng nhận quyền sử dụng đất", "giấy phép lái xe",
-           "hộ kinh doanh", "giấy chứng nhận đủ điều kiện an toàn thực phẩm", "khai sinh",
-           "kết hôn", "thường trú", "tạm trú", "giấy phép bán lẻ rượu", "chứng chỉ hành nghề",
-           "giấy phép hoạt động cơ sở khám bệnh", "trường mầm non", "giấy phép kinh doanh karaoke",
-           "phương tiện thủy nội địa", "giấy phép khai thác nước mặt", "đăng ký biện pháp bảo đảm",
-           "giấy phép lao động cho người nước ngoài", "trợ cấp xã hội hằng tháng", "lý lịch tư pháp"]
-QUALIFIERS = ["", "cho tổ chức", "cho cá nhân", "có yếu tố nước ngoài", "cấp xã", "cấp tỉnh",
-              "trong trường hợp bị mất", "do hết hạn", "đối với công trình cấp III", "lưu động"]
-QUERIES = ["dang ky khai sinh", "cấp giấy phép xây dựng", "ho kinh doanh", "GIẤY PHÉP",
-           "chung chi hanh nghe", "an toàn thực phẩm", "tam tru", "lái xe", "nuoc ngoai",
-           "cấp lại giấy phép lái xe do hết hạn"]
+ACTIONS = [
+    "Cấp",
+    "Cấp lại",
+    "Cấp đổi",
+    "Gia hạn",
+    "Điều chỉnh",
+    "Thu hồi",
+    "Đăng ký",
+    "Xác nhận",
+    "Thẩm định",
+    "Công nhận",
+    "Chấp thuận",
+    "Đăng ký thay đổi",
+]
+OBJECTS = [
+    "giấy phép xây dựng",
+    "giấy chứng nhận quyền sử dụng đất",
+    "giấy phép lái xe",
+    "hộ kinh doanh",
+    "giấy chứng nhận đủ điều kiện an toàn thực phẩm",
+    "khai sinh",
+    "kết hôn",
+    "thường trú",
+    "tạm trú",
+    "giấy phép bán lẻ rượu",
+    "chứng chỉ hành nghề",
+    "giấy phép hoạt động cơ sở khám bệnh",
+    "trường mầm non",
+    "giấy phép kinh doanh karaoke",
+    "phương tiện thủy nội địa",
+    "giấy phép khai thác nước mặt",
+    "đăng ký biện pháp bảo đảm",
+    "giấy phép lao động cho người nước ngoài",
+    "trợ cấp xã hội hằng tháng",
+    "lý lịch tư pháp",
+]
+QUALIFIERS = [
+    "",
+    "cho tổ chức",
+    "cho cá nhân",
+    "có yếu tố nước ngoài",
+    "cấp xã",
+    "cấp tỉnh",
+    "trong trường hợp bị mất",
+    "do hết hạn",
+    "đối với công trình cấp III",
+    "lưu động",
+]
+QUERIES = [
+    "dang ky khai sinh",
+    "cấp giấy phép xây dựng",
+    "ho kinh doanh",
+    "GIẤY PHÉP",
+    "chung chi hanh nghe",
+    "an toàn thực phẩm",
+    "tam tru",
+    "lái xe",
+    "nuoc ngoai",
+    "cấp lại giấy phép lái xe do hết hạn",
+]
 FIELDS = ["ho-tich", "xay-dung", "dat-dai", "kinh-doanh", "y-te"]
 
 
@@ -52,22 +99,32 @@ def generate(count: int, seed: int = 766) -> dict:
     rng = random.Random(seed)
     names: set[str] = set()
     while len(names) < count:
-        names.add(" ".join(filter(None, [rng.choice(ACTIONS), rng.choice(OBJECTS),
-                                         rng.choice(QUALIFIERS)])))
+        names.add(
+            " ".join(
+                filter(None, [rng.choice(ACTIONS), rng.choice(OBJECTS), rng.choice(QUALIFIERS)])
+            )
+        )
     procedures = []
     for i, name in enumerate(sorted(names)):
-        procedures.append({
-            "code": f"9.{i:06d}",
-            "name": name[0].upper() + name[1:],
-            "field": FIELDS[i % len(FIELDS)],
-            "versions": [{
-                "number": 1, "status": "published", "tiers": ["province"],
-                "online_level": ["full", "partial", "info"][i % 3],
-                "limit": {"kind": "working_days", "value": 1 + i % 20},
-                "documents": [{"key": "don", "name": "Đơn đề nghị", "kind": "original"}],
-                "fees": [], "steps": [],
-            }],
-        })
+        procedures.append(
+            {
+                "code": f"9.{i:06d}",
+                "name": name[0].upper() + name[1:],
+                "field": FIELDS[i % len(FIELDS)],
+                "versions": [
+                    {
+                        "number": 1,
+                        "status": "published",
+                        "tiers": ["province"],
+                        "online_level": ["full", "partial", "info"][i % 3],
+                        "limit": {"kind": "working_days", "value": 1 + i % 20},
+                        "documents": [{"key": "don", "name": "Đơn đề nghị", "kind": "original"}],
+                        "fees": [],
+                        "steps": [],
+                    }
+                ],
+            }
+        )
     return {
         "format": "motcua-catalog/1",
         "fields": [{"code": f, "name": f.replace("-", " ").title()} for f in FIELDS],
@@ -120,12 +177,18 @@ def main() -> None:
             "p95_ms": round(percentile(timings, 95), 2),
             "max_ms": round(max(timings), 2),
         }
-    print(json.dumps({
-        "database": f"{connection.vendor} {connection.pg_version if connection.vendor == 'postgresql' else ''}".strip(),
-        "procedures": Procedure.objects.filter(current_version__isnull=False).count(),
-        "load_seconds": round(load_s, 1),
-        "results": results,
-    }, indent=2))
+    version = connection.pg_version if connection.vendor == "postgresql" else ""
+    print(
+        json.dumps(
+            {
+                "database": f"{connection.vendor} {version}".strip(),
+                "procedures": Procedure.objects.filter(current_version__isnull=False).count(),
+                "load_seconds": round(load_s, 1),
+                "results": results,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

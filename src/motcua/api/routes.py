@@ -2,18 +2,21 @@
 
 import re
 from datetime import datetime
+from functools import cache
 
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from ninja import NinjaAPI, Router, Status
+from django.utils.translation import get_language
+from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from motcua.catalog import services
-from motcua.catalog.models import Agency, Field, Procedure, ProcedureVersion
+from motcua.catalog.models import Agency, Field, OnlineLevel, Procedure
+from motcua.catalog.search import ProcedureSummary
 from motcua.core.calendar import (
     MAX_LIMIT_DAYS,
     MAX_LIMIT_HOURS,
@@ -57,23 +60,17 @@ def _limit_out(limit: Limit | None, note: str = "") -> dict | None:
     return {"kind": str(limit.kind), "value": limit.value, "text": str(limit), "note": note}
 
 
-def _item(p: Procedure) -> dict:
-    v: ProcedureVersion = p.current_version
-    return {
-        "code": p.code,
-        "name": p.name,
-        "field": {"code": p.field.code, "name": p.field.name},
-        "level": v.online_level,
-        "level_label": v.get_online_level_display(),
-        "legacy_level": v.legacy_level,
-        "tiers": [t.code for t in v.tiers.all()],
-        "limit": _limit_out(v.limit, v.limit_note),
-        "url": reverse("portal:procedure", args=[p.code]),
-    }
+def procedure_url(code: str) -> str:
+    # One reverse() per process: a page of results would otherwise resolve the pattern 20 times.
+    return _procedure_url_pattern(get_language()).replace("0.000000", code)
 
 
-@procedures.get("/procedures", response=list[schemas.ProcedureItem], summary="Tìm thủ tục")
-@paginate(LimitOffsetPagination)
+@cache
+def _procedure_url_pattern(language: str) -> str:
+    return reverse("portal:procedure", args=["0.000000"])
+
+
+@procedures.get("/procedures", response=schemas.ProcedurePage, summary="Tìm thủ tục")
 def list_procedures(
     request: HttpRequest,
     q: str | None = None,
@@ -81,27 +78,29 @@ def list_procedures(
     agency: str | None = None,
     tier: str | None = None,
     level: str | None = None,
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0),
 ):
     """Tìm như trên cổng: không phân biệt dấu và hoa thường; lọc theo lĩnh vực, cơ quan, cấp,
-    mức độ (`full`, `partial`, `info`)."""
-    found = services.search_procedures(q, field=field, agency=agency, tier=tier, level=level)
-    return _LazyItems(found.prefetch_related("current_version__tiers"))
+    mức độ (`full`, `partial`, `info`). Phân trang bằng `limit` (1–100) và `offset`."""
+    page = services.search_page(
+        q, field=field, agency=agency, tier=tier, level=level, limit=limit, offset=offset
+    )
+    return {"items": [_summary_item(p) for p in page.items], "count": page.count}
 
 
-class _LazyItems:
-    """A queryset that the paginator slices and counts, rendered only for the page shown."""
-
-    def __init__(self, queryset):
-        self.queryset = queryset
-
-    def count(self) -> int:
-        return self.queryset.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, page: slice):
-        return [_item(p) for p in self.queryset[page]]
+def _summary_item(p: ProcedureSummary) -> dict:
+    return {
+        "code": p.code,
+        "name": p.name,
+        "field": {"code": p.field_code, "name": p.field_name},
+        "level": p.level,
+        "level_label": OnlineLevel(p.level).label,
+        "legacy_level": p.legacy_level,
+        "tiers": list(p.tiers),
+        "limit": _limit_out(p.limit, p.limit_note),
+        "url": procedure_url(p.code),
+    }
 
 
 @procedures.get(
@@ -118,7 +117,7 @@ def get_procedure(request: HttpRequest, code: str):
     receiver = services.default_receiver(v)
     due = services.expected_due(v, receiver)
     return {
-        **_item(p),
+        **_summary_item(ProcedureSummary.of(p)),
         "version": v.number,
         "published_at": v.published_at,
         "competent_authority": v.competent_authority,
@@ -258,10 +257,18 @@ def list_agencies(
     return _Mapped(qs.order_by("tier__order", "code"), _agency)
 
 
-class _Mapped(_LazyItems):
+class _Mapped:
+    """A queryset the paginator counts and slices, rendered only for the page shown."""
+
     def __init__(self, queryset, render):
-        super().__init__(queryset)
+        self.queryset = queryset
         self.render = render
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
 
     def __getitem__(self, page: slice):
         return [self.render(x) for x in self.queryset[page]]

@@ -30,6 +30,11 @@ class ProcedureItem(Schema):
     url: str
 
 
+class ProcedurePage(Schema):
+    items: list[ProcedureItem]
+    count: int
+
+
 class DocumentOut(Schema):
     id: str
     name: str

@@ -197,6 +197,10 @@ class Field(models.Model):
     def save(self, *args, **kwargs):
         self.name_folded = fold(self.name)
         super().save(*args, **kwargs)
+        # The field's name is part of each procedure's search text.
+        for procedure in self.procedures.all():
+            procedure.field = self
+            procedure.save(update_fields=["search_text", "updated_at"])
 
 
 procedure_code_validator = RegexValidator(
@@ -232,7 +236,8 @@ class Procedure(models.Model):
     # trigram index on it (migration 0002).
     search_text = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: the search index's freshness check reads its maximum on every search.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = "thủ tục hành chính"

@@ -8,14 +8,20 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Count,
+    F,
+    Prefetch,
+    QuerySet,
+)
 from django.utils import timezone
 
 from motcua.core.calendar import DueDate, Limit, LimitKind, OfficeHours, compute_due
-from motcua.core.text import fold, search_terms
 
+from . import search
 from .models import (
     Agency,
+    Field,
     Procedure,
     ProcedureAgency,
     ProcedureFee,
@@ -23,6 +29,7 @@ from .models import (
     ProcessStep,
     VersionStatus,
 )
+from .search import ProcedureSummary
 
 # --- publishing ---------------------------------------------------------------------------
 
@@ -211,61 +218,46 @@ def published_procedures() -> QuerySet[Procedure]:
     )
 
 
-LIST_COLUMNS = (
-    "code",
-    "name",
-    "view_count",
-    "field__code",
-    "field__name",
-    "field__name_en",
-    "current_version__online_level",
-    "current_version__legacy_level",
-    "current_version__limit_kind",
-    "current_version__limit_value",
-    "current_version__limit_note",
-)
+@dataclass(frozen=True)
+class SearchPage:
+    count: int
+    items: list[ProcedureSummary]
 
 
-def search_procedures(
+def search_page(
     q: str | None = None,
     *,
     field: str | None = None,
     agency: str | None = None,
     tier: str | None = None,
     level: str | None = None,
-) -> QuerySet[Procedure]:
-    """Published procedures matching every folded word of ``q`` (diacritics ignored) and the
-    filters; the whole phrase in the name ranks first, then the most viewed.
-
-    Only the columns a result list shows are loaded: versions carry long texts."""
-    qs = published_procedures().only(*LIST_COLUMNS)
-    terms = search_terms(q)
-    for term in terms:
-        qs = qs.filter(search_text__contains=term)
-    if field:
-        qs = qs.filter(field__code=field)
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchPage:
+    """Published procedures matching every folded word of ``q`` (diacritics and case ignored)
+    and the filters: the whole phrase at the start of the name first, then anywhere in it,
+    then the rest; among equals the most viewed, then by code. One page and the total."""
+    agency_ids = None
     if agency:
-        qs = qs.filter(
-            Q(current_version__agency_links__agency__code=agency)
-            | Q(current_version__competent_agency__code=agency)
-        ).distinct()
-    if tier:
-        qs = qs.filter(current_version__tiers__code=tier)
-    if level:
-        qs = qs.filter(current_version__online_level=level)
-    if terms:
-        phrase = fold(q)
-        qs = qs.annotate(
-            rank=Case(
-                When(search_text__startswith=phrase, then=Value(0)),
-                When(search_text__contains=phrase, then=Value(1)),
-                default=Value(2),
-                output_field=IntegerField(),
-            )
-        ).order_by("rank", "-view_count", "code")
-    else:
-        qs = qs.order_by("-view_count", "code")
-    return qs
+        agency_ids = set(Agency.objects.filter(code=agency).values_list("id", flat=True))
+    found = search.current_index().search(
+        q, field=field, agency_ids=agency_ids, tier=tier, level=level
+    )
+    return SearchPage(count=len(found), items=[e.summary for e in found[offset : offset + limit]])
+
+
+def fields_in_use() -> list[Field]:
+    """Fields with published procedures, each with ``n``, its number of them, by name."""
+    counts = search.current_index().count_by_field()
+    fields = [f for f in Field.objects.filter(code__in=counts).order_by("name")]
+    for f in fields:
+        f.n = counts[f.code]
+    return fields
+
+
+def search_procedures(q: str | None = None, **filters: str | None) -> list[ProcedureSummary]:
+    """Every match of ``search_page``, in order."""
+    return search_page(q, **filters, limit=10**9).items
 
 
 def procedure_for_page(code: str) -> Procedure:
@@ -291,6 +283,7 @@ def procedure_for_page(code: str) -> Procedure:
 
 def count_view(procedure: Procedure) -> None:
     Procedure.objects.filter(pk=procedure.pk).update(view_count=F("view_count") + 1)
+    search.note_view(procedure.pk)
 
 
 @dataclass(frozen=True)

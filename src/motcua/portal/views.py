@@ -1,26 +1,60 @@
 """Public pages of the portal. Views parse the request, ask catalog services, render."""
 
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from dataclasses import dataclass
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from motcua.catalog import services
-from motcua.catalog.models import Agency, Field, OnlineLevel, Procedure, Tier
+from motcua.catalog.models import Agency, OnlineLevel, Procedure, Tier
 
 PAGE_SIZE = 20
 
 
-def _fields_with_counts():
-    return (
-        Field.objects.annotate(
-            n=Count("procedures", filter=Q(procedures__current_version__isnull=False))
-        )
-        .filter(n__gt=0)
-        .order_by("name")
-    )
+@dataclass(frozen=True)
+class ResultPage:
+    """One page of search results, with what the pagination links need."""
+
+    number: int
+    count: int
+    items: list[services.ProcedureSummary]
+    size: int = PAGE_SIZE
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 10**6 else 1
+
+
+def _result_page(request: HttpRequest, **filters: str | None) -> ResultPage:
+    number = _page_number(request)
+    found = services.search_page(**filters, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    if not found.items and number > 1:  # past the end: show the last page
+        number = max(1, -(-found.count // PAGE_SIZE))
+        found = services.search_page(**filters, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    return ResultPage(number=number, count=found.count, items=found.items)
 
 
 @require_safe
@@ -29,8 +63,8 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "portal/home.html",
         {
-            "fields": _fields_with_counts(),
-            "most_viewed": services.search_procedures()[:8],
+            "fields": services.fields_in_use(),
+            "most_viewed": services.search_page(limit=8).items,
             "figures": services.catalog_figures(),
             "levels": OnlineLevel,
         },
@@ -42,14 +76,7 @@ def search(request: HttpRequest) -> HttpResponse:
     params = {
         key: request.GET.get(key, "").strip() for key in ("q", "field", "agency", "tier", "level")
     }
-    results = services.search_procedures(
-        params["q"],
-        field=params["field"] or None,
-        agency=params["agency"] or None,
-        tier=params["tier"] or None,
-        level=params["level"] or None,
-    ).prefetch_related("current_version__tiers")
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _result_page(request, **{key: value or None for key, value in params.items()})
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -59,7 +86,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "params": params,
             "page": page,
             "query_without_page": query.urlencode(),
-            "fields": _fields_with_counts(),
+            "fields": services.fields_in_use(),
             "agencies": Agency.objects.filter(is_active=True, receives_dossiers=True)
             .select_related("tier")
             .order_by("tier__order", "name"),
@@ -120,10 +147,7 @@ def agency(request: HttpRequest, code: str) -> HttpResponse:
     found = get_object_or_404(
         Agency.objects.select_related("tier", "unit", "parent"), code=code, is_active=True
     )
-    handled = services.search_procedures(agency=found.code).prefetch_related(
-        "current_version__tiers"
-    )
-    page = Paginator(handled, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _result_page(request, agency=found.code)
     return render(
         request,
         "portal/agency.html",
