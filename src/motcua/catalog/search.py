@@ -84,15 +84,19 @@ class CatalogIndex:
     ) -> list[_Entry]:
         terms = search_terms(q)
         phrase = fold(q)
-        found = [
-            e
-            for e in self.entries
-            if all(term in e.text for term in terms)
-            and (not field or e.summary.field_code == field)
-            and (agency_ids is None or e.agency_ids & agency_ids)
-            and (not tier or tier in e.summary.tiers)
-            and (not level or e.summary.level == level)
-        ]
+        found = self.entries
+        # One pass per word and per filter: each narrows the list for the next.
+        for term in terms:
+            found = [e for e in found if term in e.text]
+        if field:
+            found = [e for e in found if e.summary.field_code == field]
+        if agency_ids is not None:
+            found = [e for e in found if e.agency_ids & agency_ids]
+        if tier:
+            found = [e for e in found if tier in e.summary.tiers]
+        if level:
+            found = [e for e in found if e.summary.level == level]
+        found = list(found)
 
         def rank(e: _Entry) -> tuple:
             closeness = 2
