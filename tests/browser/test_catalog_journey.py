@@ -57,3 +57,13 @@ def test_pages_fit_a_360_px_phone_without_sideways_scrolling(demo, page_at):
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{path} is {width}px wide"
+
+
+def test_api_documentation_renders_in_the_browser(demo, page_at):
+    page = page_at(DESKTOP)
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto("/api/v1/docs")
+    page.get_by_text("/api/v1/calendar/due-date").first.wait_for()
+    screenshot(page, "api-docs")
+    assert not [e for e in errors if "Content Security Policy" in e], errors
