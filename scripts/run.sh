@@ -20,4 +20,4 @@ $($py manage.py demo_sign_ins "$PORT")
 MSG
 exec .venv/bin/gunicorn --chdir src motcua.wsgi:application \
   --bind "127.0.0.1:${PORT}" --workers "${WEB_CONCURRENCY:-2}" --threads 4 \
-  --access-logfile - --error-logfile - --graceful-timeout 5
+  --error-logfile - --graceful-timeout 5  # requests are logged as JSON by the app

@@ -192,6 +192,7 @@ if PROFILE == "test":
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 if not PRODUCTION:
     # Serve static files straight from the apps in development: no collectstatic step.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
     WHITENOISE_USE_FINDERS = True
     WHITENOISE_AUTOREFRESH = PROFILE == "development"
 

@@ -16,6 +16,7 @@ from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.renderers import JSONRenderer
 
 from motcua.catalog import services
 from motcua.catalog.models import Agency, Field, OnlineLevel, Procedure
@@ -33,7 +34,15 @@ from motcua.core.validation import describe_errors
 
 from . import schemas
 
+
+class Utf8JsonRenderer(JSONRenderer):
+    """Vietnamese stays readable in responses (UTF-8, not \\u escapes)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=Utf8JsonRenderer(),
     title="motcua API",
     version="1",
     description=(
