@@ -19,6 +19,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.renderers import JSONRenderer
 
 from motcua.catalog import services
+from motcua.catalog.interchange import document_out, fee_out, step_out
 from motcua.catalog.models import Agency, Field, OnlineLevel, Procedure
 from motcua.catalog.search import ProcedureSummary
 from motcua.core.calendar import (
@@ -150,52 +151,11 @@ def get_procedure(request: HttpRequest, code: str):
         "requirements": v.requirements,
         "result": v.result,
         "documents": [
-            {
-                "id": d.key,
-                "name": d.name,
-                "kind": d.kind,
-                "kind_label": d.get_kind_display(),
-                "copies": d.copies,
-                "required": d.required,
-                "blank_form": (
-                    {
-                        "name": d.blank_form_name,
-                        "reference": d.blank_form_reference,
-                        "url": d.blank_form_url,
-                    }
-                    if d.blank_form_name
-                    else None
-                ),
-                "data_store": d.data_store,
-                "note": d.note,
-            }
+            {"id": d.key, "kind_label": d.get_kind_display(), **document_out(d)}
             for d in v.documents.all()
         ],
-        "fees": [
-            {
-                "kind": f.kind,
-                "name": f.name,
-                "amount": f.amount,
-                "online_amount": f.online_amount,
-                "unit": f.unit,
-                "subsequent_from": f.subsequent_from,
-                "subsequent_amount": f.subsequent_amount,
-                "cap": f.cap,
-                "exemptions": f.exemptions,
-            }
-            for f in v.fees.all()
-        ],
-        "steps": [
-            {
-                "order": s.order,
-                "name": s.name,
-                "agency_role": s.agency_role,
-                "officer_role": s.officer_role,
-                "budget_hours": s.budget_hours,
-                "description": s.description,
-            }
-            for s in services.steps_at(v, None)
-        ],
+        "fees": [fee_out(f) for f in v.fees.all()],
+        "steps": [step_out(s) for s in services.steps_at(v, None)],
         "form_schema": v.form_schema,
         "legal_basis": v.legal_basis,
         "announcing_decision": v.announcing_decision,

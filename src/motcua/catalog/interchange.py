@@ -20,7 +20,7 @@ from pydantic import Field as PField
 from pydantic import ValidationError as PydanticError
 
 from motcua.core.calendar import MAX_LIMIT_DAYS, MAX_LIMIT_HOURS, Limit, LimitKind
-from motcua.core.text import nfc
+from motcua.core.text import nfc_tree
 from motcua.core.validation import describe_errors
 
 from . import services
@@ -170,20 +170,10 @@ class ImportReport:
         )
 
 
-def _nfc_tree(value: Any) -> Any:
-    if isinstance(value, str):
-        return nfc(value)
-    if isinstance(value, list):
-        return [_nfc_tree(v) for v in value]
-    if isinstance(value, dict):
-        return {nfc(k): _nfc_tree(v) for k, v in value.items()}
-    return value
-
-
 def parse_catalog(data: Any) -> CatalogIn:
     """Validate a catalog document; errors in Vietnamese with the path of each problem."""
     try:
-        catalog = CatalogIn.model_validate(_nfc_tree(data))
+        catalog = CatalogIn.model_validate(nfc_tree(data))
     except PydanticError as exc:
         problems = describe_errors(exc.errors())
         raise ValidationError(["Tệp danh mục không hợp lệ:", *problems]) from exc
@@ -446,53 +436,9 @@ def _export_version(v: ProcedureVersion) -> dict[str, Any]:
         "verified": v.verified,
         "source": v.source,
         "notes": v.notes,
-        "documents": [
-            {
-                "key": d.key,
-                "name": d.name,
-                "kind": d.kind,
-                "copies": d.copies,
-                "required": d.required,
-                "blank_form": (
-                    {
-                        "name": d.blank_form_name,
-                        "reference": d.blank_form_reference,
-                        "url": d.blank_form_url,
-                    }
-                    if d.blank_form_name
-                    else None
-                ),
-                "data_store": d.data_store,
-                "note": d.note,
-            }
-            for d in v.documents.all()
-        ],
-        "fees": [
-            {
-                "kind": f.kind,
-                "name": f.name,
-                "amount": f.amount,
-                "online_amount": f.online_amount,
-                "unit": f.unit,
-                "subsequent_from": f.subsequent_from,
-                "subsequent_amount": f.subsequent_amount,
-                "cap": f.cap,
-                "exemptions": f.exemptions,
-            }
-            for f in v.fees.all()
-        ],
-        "steps": [
-            {
-                "order": s.order,
-                "name": s.name,
-                "agency_role": s.agency_role,
-                "officer_role": s.officer_role,
-                "budget_hours": s.budget_hours,
-                "description": s.description,
-                "agency": s.agency.code if s.agency else None,
-            }
-            for s in v.steps.all()
-        ],
+        "documents": [document_out(d) for d in v.documents.all()],
+        "fees": [fee_out(f) for f in v.fees.all()],
+        "steps": [step_out(s) for s in v.steps.all()],
         "form_schema": v.form_schema,
         "receiving_agencies": [
             {
@@ -506,4 +452,51 @@ def _export_version(v: ProcedureVersion) -> dict[str, Any]:
             }
             for link in v.agency_links.all()
         ],
+    }
+
+
+def document_out(d: ProcedureDocument) -> dict[str, Any]:
+    return {
+        "key": d.key,
+        "name": d.name,
+        "kind": d.kind,
+        "copies": d.copies,
+        "required": d.required,
+        "blank_form": (
+            {
+                "name": d.blank_form_name,
+                "reference": d.blank_form_reference,
+                "url": d.blank_form_url,
+            }
+            if d.blank_form_name
+            else None
+        ),
+        "data_store": d.data_store,
+        "note": d.note,
+    }
+
+
+def fee_out(f: ProcedureFee) -> dict[str, Any]:
+    return {
+        "kind": f.kind,
+        "name": f.name,
+        "amount": f.amount,
+        "online_amount": f.online_amount,
+        "unit": f.unit,
+        "subsequent_from": f.subsequent_from,
+        "subsequent_amount": f.subsequent_amount,
+        "cap": f.cap,
+        "exemptions": f.exemptions,
+    }
+
+
+def step_out(s: ProcessStep) -> dict[str, Any]:
+    return {
+        "order": s.order,
+        "name": s.name,
+        "agency_role": s.agency_role,
+        "officer_role": s.officer_role,
+        "budget_hours": s.budget_hours,
+        "description": s.description,
+        "agency": s.agency.code if s.agency else None,
     }

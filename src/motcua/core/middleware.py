@@ -3,9 +3,10 @@ import logging
 import time
 import unicodedata
 from collections.abc import Callable
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse, QueryDict
+
+from motcua.core.text import nfc_tree
 
 log = logging.getLogger("motcua.request")
 
@@ -20,16 +21,6 @@ def _nfc_querydict(data: QueryDict) -> QueryDict:
     return normalized
 
 
-def _nfc_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, list):
-        return [_nfc_value(v) for v in value]
-    if isinstance(value, dict):
-        return {_nfc_value(k): _nfc_value(v) for k, v in value.items()}
-    return value
-
-
 def _nfc_json(body: bytes) -> bytes:
     """Normalise the decoded values, so ``\\u``-escaped decomposed text is caught too; a body
     that does not parse is left for the view to refuse."""
@@ -37,7 +28,7 @@ def _nfc_json(body: bytes) -> bytes:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return body
-    return json.dumps(_nfc_value(data), ensure_ascii=False).encode("utf-8")
+    return json.dumps(nfc_tree(data), ensure_ascii=False).encode("utf-8")
 
 
 class NormalizeInputMiddleware:

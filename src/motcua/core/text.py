@@ -7,6 +7,7 @@ to "dang ky khai sinh".
 
 import re
 import unicodedata
+from typing import Any
 
 _SPACES = re.compile(r"\s+")
 # đ/Đ are letters of their own, not d with a combining mark: NFD leaves them alone.
@@ -15,6 +16,17 @@ _EXTRA = str.maketrans({"đ": "d", "Đ": "d", "ð": "d"})
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+def nfc_tree(value: Any) -> Any:
+    """NFC-normalise every string in a JSON-like tree (keys included)."""
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, list):
+        return [nfc_tree(v) for v in value]
+    if isinstance(value, dict):
+        return {nfc_tree(k): nfc_tree(v) for k, v in value.items()}
+    return value
 
 
 def fold(text: str | None) -> str:
