@@ -99,11 +99,12 @@ def list_procedures(
     agency: str | None = None,
     tier: str | None = None,
     level: str | None = None,
-    limit: int = Query(20, ge=1, le=100),
+    limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ):
     """Tìm như trên cổng: không phân biệt dấu và hoa thường; lọc theo lĩnh vực, cơ quan, cấp,
-    mức độ (`full`, `partial`, `info`). Phân trang bằng `limit` (1–100) và `offset`."""
+    mức độ (`full`, `partial`, `info`). Phân trang bằng `limit` (1–1000, mặc định 100) và
+    `offset`, như phân trang limit/offset của django-ninja."""
     page = services.search_page(
         q, field=field, agency=agency, tier=tier, level=level, limit=limit, offset=offset
     )
