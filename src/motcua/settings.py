@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "motcua.core",
     "motcua.catalog",
     "motcua.accounts",
+    "motcua.documents",
     "motcua.portal",
     "motcua.api",
     "ninja",

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DocumentsConfig(AppConfig):
+    name = "motcua.documents"
+    verbose_name = "Tài liệu"
