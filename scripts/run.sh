@@ -8,6 +8,7 @@ export MOTCUA_PROFILE="${MOTCUA_PROFILE:-development}"
 PORT="${PORT:-8000}"
 py=.venv/bin/python
 $py manage.py migrate --no-input -v0
+$py manage.py createcachetable
 $py manage.py seed_demo
 cat <<MSG
 

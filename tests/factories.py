@@ -66,6 +66,26 @@ def make_unit(
     )
 
 
+def make_demo_units() -> None:
+    """HCMC and the demo's communes, named as vietnam-provinces names them: enough for
+    ``load_demo_agencies`` without loading all 14,000 units."""
+    from vietnam_provinces import Province, Ward
+
+    from motcua.catalog.demo import COMMUNES, HCMC
+
+    city_data = Province.from_code(HCMC)
+    city = make_unit(code=HCMC, name=city_data.name, level=UnitLevel.PROVINCE)
+    for ward in Ward.iter_by_province(HCMC):
+        if int(ward.code) in COMMUNES:
+            make_unit(
+                code=int(ward.code),
+                name=ward.name,
+                level=UnitLevel.COMMUNE,
+                parent=city,
+                division_type=str(ward.division_type),
+            )
+
+
 def agency_code(n: int | None = None) -> str:
     """A valid identifier code ``XXX.XX.XX.XXX`` (Decision 20/2020/QĐ-TTg), unique per call."""
     n = _next() if n is None else n

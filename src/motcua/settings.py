@@ -119,7 +119,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The database cache is shared by every worker: sign-in throttling needs that.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "motcua_cache",
+    }
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["motcua.accounts.backends.IdentifierBackend"]
@@ -234,4 +240,15 @@ MOTCUA = {
     "SAME_DAY_CUTOFF": "15:00",
     # The province this installation serves (statistics office code); HCMC in the demo.
     "PROVINCE_CODE": int(env("MOTCUA_PROVINCE_CODE", "79")),
+    # Sign-in: free attempts per (account, IP), then delays doubling up to the maximum.
+    # The demo (development profile) is lenient.
+    "SIGNIN_FREE_ATTEMPTS": int(
+        env("MOTCUA_SIGNIN_FREE_ATTEMPTS", "20" if PROFILE == "development" else "5")
+    ),
+    "SIGNIN_BASE_DELAY_SECONDS": float(env("MOTCUA_SIGNIN_BASE_DELAY", "1")),
+    "SIGNIN_MAX_DELAY_SECONDS": float(
+        env("MOTCUA_SIGNIN_MAX_DELAY", "5" if PROFILE == "development" else "900")
+    ),
+    "API_TOKEN_HOURS": int(env("MOTCUA_API_TOKEN_HOURS", "24")),
 }
+

@@ -159,7 +159,8 @@ def test_an_unknown_agency_code_of_valid_shape_is_refused(client):
         client, received_at="2026-03-09T10:00:00+07:00", working_days="1", agency="000.00.00.Z99"
     )
     assert response.status_code == 400
-    assert response.json() == {"detail": "Không tìm thấy cơ quan có mã định danh 000.00.00.Z99."}
+    message = "Không tìm thấy cơ quan có mã định danh 000.00.00.Z99."
+    assert response.json() == {"message": message, "detail": message}
 
 
 def test_a_unicode_superscript_digit_is_refused_with_400(client):

@@ -240,7 +240,8 @@ def test_procedure_detail_shows_the_published_version_not_a_newer_draft(client, 
 def test_procedure_detail_of_an_unknown_code_is_404_in_vietnamese(client, birth):
     response = client.get("/api/v1/procedures/9.999999")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Không tìm thấy thủ tục đang công bố có mã 9.999999."}
+    message = "Không tìm thấy thủ tục đang công bố có mã 9.999999."
+    assert response.json() == {"message": message, "detail": message}
 
 
 def test_procedure_detail_of_a_draft_only_procedure_is_404(client):

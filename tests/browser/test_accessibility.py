@@ -12,6 +12,8 @@ PAGES = {
     "procedure": "/thu-tuc/1.001193/",
     "procedure-en": "/en/thu-tuc/2.000815/",
     "agency": "/co-quan/000.00.21.H29/",
+    "sign-in": "/dang-nhap/",
+    "sign-up": "/dang-ky/",
 }
 
 

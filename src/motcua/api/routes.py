@@ -13,7 +13,7 @@ from django.utils.csp import CSP
 from django.utils.translation import get_language
 from django.views.decorators.csp import csp_override
 from ninja import NinjaAPI, Query, Router, Status
-from ninja.errors import HttpError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.renderers import JSONRenderer
@@ -33,7 +33,8 @@ from motcua.core.calendar import (
 from motcua.core.text import search_terms
 from motcua.core.validation import describe_errors
 
-from . import schemas
+from . import accounts, schemas
+from .errors import error_body
 
 
 class Utf8JsonRenderer(JSONRenderer):
@@ -66,8 +67,24 @@ api = NinjaAPI(
 def invalid_input(request: HttpRequest, exc: NinjaValidationError):
     problems = "; ".join(describe_errors(exc.errors, skip=1))
     return api.create_response(
-        request, {"detail": f"Tham số không hợp lệ — {problems}"}, status=400
+        request, error_body(f"Tham số không hợp lệ — {problems}"), status=400
     )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError):
+    return api.create_response(request, error_body(str(exc)), status=exc.status_code)
+
+
+@api.exception_handler(AuthenticationError)
+def not_signed_in(request: HttpRequest, exc: AuthenticationError):
+    response = api.create_response(
+        request,
+        error_body("Chưa đăng nhập hoặc khóa API không hợp lệ, đã hết hạn hay đã bị thu hồi."),
+        status=401,
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="motcua"'
+    return response
 
 
 # --- procedures -----------------------------------------------------------------------------
@@ -134,7 +151,7 @@ def get_procedure(request: HttpRequest, code: str):
     try:
         p = services.procedure_for_page(code)
     except Procedure.DoesNotExist:
-        return Status(404, {"detail": f"Không tìm thấy thủ tục đang công bố có mã {code}."})
+        return Status(404, error_body(f"Không tìm thấy thủ tục đang công bố có mã {code}."))
     v = p.current_version
     receiver = services.default_receiver(v)
     due = services.expected_due(v, receiver)
@@ -351,3 +368,4 @@ def due_date(
 api.add_router("/", procedures)
 api.add_router("/", organisations)
 api.add_router("/", calendar)
+api.add_router("/", accounts.router)

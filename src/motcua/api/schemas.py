@@ -152,4 +152,5 @@ class DueDateOut(Schema):
 
 
 class ErrorOut(Schema):
+    message: str
     detail: str

@@ -1,13 +1,10 @@
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from motcua.accounts.demo import DEMO_PASSWORD, DEMO_USERS, load_demo_users
 from motcua.catalog.demo import load_demo_agencies, load_demo_catalog
 from motcua.catalog.geography import load_units
 
-DEMO_SIGN_INS = [
-    # (username, password, what they are)
-    ("quantri", "quantri-demo", "Quản trị hệ thống (operator) — /quan-tri/"),
-]
+DEMO_SIGN_INS = [(u.username, DEMO_PASSWORD, u.description) for u in DEMO_USERS]
 
 
 class Command(BaseCommand):
@@ -19,9 +16,4 @@ class Command(BaseCommand):
         self.stdout.write(f"Cơ quan: {load_demo_agencies()}")
         report = load_demo_catalog()
         self.stdout.write(f"Danh mục thủ tục: {report.summary()}")
-        users = get_user_model()
-        for username, password, _ in DEMO_SIGN_INS:
-            if not users.objects.filter(username=username).exists():
-                users.objects.create_superuser(
-                    username, f"{username}@demo.motcua.invalid", password
-                )
+        self.stdout.write(f"Tài khoản thử nghiệm: {load_demo_users()}")

@@ -1,0 +1,69 @@
+"""Citizens sign up, sign in and out on the portal; the rules live in accounts.services."""
+
+from django.contrib.auth import login, logout
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from motcua.accounts import services
+from motcua.api.accounts import client_ip
+
+from .forms import SignInForm, SignUpForm
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return "portal:home"
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    form = SignInForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.sign_in(
+                form.cleaned_data["identifier"],
+                form.cleaned_data["password"],
+                ip=client_ip(request),
+                request=request,
+            )
+        except services.SignInThrottled as exc:
+            form.add_error(None, str(exc))
+            status = 429
+        except services.InvalidCredentials as exc:
+            form.add_error(None, str(exc))
+            status = 401
+        else:
+            login(request, user)
+            return redirect(_next_url(request))
+    response = render(
+        request, "portal/sign_in.html", {"form": form, "next": _next_url(request)}, status=status
+    )
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.register_citizen(**form.cleaned_data)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            login(request, user)
+            return redirect("portal:home")
+    return render(request, "portal/sign_up.html", {"form": form})
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("portal:home")
