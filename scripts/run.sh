@@ -19,6 +19,11 @@ cat <<MSG
 $($py manage.py demo_sign_ins "$PORT")
 
 MSG
-exec .venv/bin/gunicorn --chdir src motcua.wsgi:application \
+# One outbox worker beside the web server (DESIGN: a single worker on SQLite).
+$py manage.py run_outbox_worker &
+worker=$!
+trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT
+# Requests are logged as JSON by the app, so gunicorn keeps only its error log.
+.venv/bin/gunicorn --chdir src motcua.wsgi:application \
   --bind "127.0.0.1:${PORT}" --workers "${WEB_CONCURRENCY:-2}" --threads 4 \
-  --error-logfile - --graceful-timeout 5  # requests are logged as JSON by the app
+  --error-logfile - --graceful-timeout 5

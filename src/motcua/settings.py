@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.accounts",
     "motcua.documents",
+    "motcua.dossiers",
     "motcua.portal",
     "motcua.api",
     "ninja",
@@ -164,20 +165,25 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 # A URL Django needs to tell media from static files; no URL pattern ever serves it.
 MEDIA_URL = "/_private/"
 
-# Django 6.1 mailers (EMAIL_* settings are deprecated).
-MAILERS = {
-    "default": {
-        "BACKEND": env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
-        "OPTIONS": {
-            "host": env("EMAIL_HOST", "127.0.0.1"),
-            "port": int(env("EMAIL_PORT", "25")),
-            "username": env("EMAIL_HOST_USER", ""),
-            "password": env("EMAIL_HOST_PASSWORD", ""),
-            "use_tls": env_bool("EMAIL_USE_TLS"),
-            "timeout": 20,
-        },
+# Django 6.1 mailers (EMAIL_* settings are deprecated). The demo (development profile) writes
+# e-mails as files under var/mail unless an SMTP server is configured.
+_SMTP = "django.core.mail.backends.smtp.EmailBackend"
+_FILES = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_BACKEND_PATH = env("EMAIL_BACKEND", _FILES if PROFILE == "development" else _SMTP)
+if EMAIL_BACKEND_PATH == _SMTP:
+    _MAIL_OPTIONS = {
+        "host": env("EMAIL_HOST", "127.0.0.1"),
+        "port": int(env("EMAIL_PORT", "25")),
+        "username": env("EMAIL_HOST_USER", ""),
+        "password": env("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS"),
+        "timeout": 20,
     }
-}
+elif EMAIL_BACKEND_PATH == _FILES:
+    _MAIL_OPTIONS = {"file_path": env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))}
+else:
+    _MAIL_OPTIONS = {}
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": _MAIL_OPTIONS}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "motcua <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -252,3 +258,35 @@ MOTCUA = {
     "API_TOKEN_HOURS": int(env("MOTCUA_API_TOKEN_HOURS", "24")),
 }
 
+# Citizens' files (DESIGN: Citizens' documents are private): outside any public URL, under
+# random names; nginx serves the bytes through X-Accel-Redirect when the prefix is set.
+MOTCUA_DOCUMENTS = {
+    "ROOT": Path(env("MOTCUA_DOCUMENTS_ROOT", str(MEDIA_ROOT / "private"))),
+    "MAX_FILE_BYTES": int(env("MOTCUA_MAX_FILE_BYTES", str(20 * 1024 * 1024))),
+    "MAX_DOSSIER_BYTES": int(env("MOTCUA_MAX_DOSSIER_BYTES", str(100 * 1024 * 1024))),
+    "MAX_IMAGE_PIXELS": int(env("MOTCUA_MAX_IMAGE_PIXELS", str(40_000_000))),
+    "X_ACCEL_REDIRECT_PREFIX": env("MOTCUA_X_ACCEL_REDIRECT_PREFIX", ""),
+}
+if PROFILE == "test":
+    import atexit
+    import shutil
+    import tempfile
+
+    # Each test process writes its files into its own temporary folder, never the repo.
+    MOTCUA_DOCUMENTS["ROOT"] = Path(tempfile.mkdtemp(prefix="motcua-documents-"))
+    atexit.register(shutil.rmtree, MOTCUA_DOCUMENTS["ROOT"], ignore_errors=True)
+
+# Transactional outbox and its workers (DESIGN: Transactional outbox; docs/operations.md: Outbox).
+MOTCUA_OUTBOX = {
+    # Retry n waits about BACKOFF_BASE · 2^(n-1) seconds (with jitter), at most BACKOFF_MAX.
+    "BACKOFF_BASE_SECONDS": int(env("MOTCUA_OUTBOX_BACKOFF_BASE_SECONDS", "10")),
+    "BACKOFF_MAX_SECONDS": int(env("MOTCUA_OUTBOX_BACKOFF_MAX_SECONDS", "3600")),
+    # Default for new messages; then the message fails and waits for an operator.
+    "MAX_ATTEMPTS": int(env("MOTCUA_OUTBOX_MAX_ATTEMPTS", "12")),
+    # A worker silent this long is presumed dead; its messages are taken again.
+    "LEASE_SECONDS": int(env("MOTCUA_OUTBOX_LEASE_SECONDS", "300")),
+    "KEEP_DONE_DAYS": int(env("MOTCUA_OUTBOX_KEEP_DONE_DAYS", "30")),
+    "POLL_SECONDS": int(env("MOTCUA_OUTBOX_POLL_SECONDS", "2")),
+    # Domain of e-mail Message-IDs; empty: the domain of DEFAULT_FROM_EMAIL.
+    "MESSAGE_ID_DOMAIN": env("MOTCUA_MESSAGE_ID_DOMAIN", ""),
+}

@@ -10,6 +10,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("motcua.documents.urls")),
 ]
 # Vietnamese is served without a prefix; English under /en/.
 urlpatterns += i18n_patterns(

@@ -56,6 +56,13 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    def save(self, *args, **kwargs):
+        # Unique but optional: an empty value is "none", never a second empty string.
+        for name in ("phone", "email", "id_number"):
+            if not getattr(self, name):
+                setattr(self, name, None)
+        super().save(*args, **kwargs)
+
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
