@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "motcua.accounts",
     "motcua.documents",
     "motcua.dossiers",
+    "motcua.workflow",
     "motcua.portal",
     "motcua.api",
     "ninja",

@@ -285,6 +285,17 @@ CALLS = {
     Action.APOLOGISE: lambda d, c: services.apologise(d, ctx=c, reason="x", extra_working_days=1),
     Action.RESULT_READY: lambda d, c: services.result_ready(d, ctx=c),
     Action.RETURN_RESULT: lambda d, c: services.return_result(d, ctx=c),
+    Action.ASSIGN: lambda d, c: services.assign(d, ctx=c, assignee=c.by),
+    Action.TRANSFER: lambda d, c: services.transfer(
+        d, ctx=c, to_agency=d.receiving_agency, note="x"
+    ),
+    Action.CONSULT: lambda d, c: services.consult(
+        d, ctx=c, agency=d.receiving_agency, question="x", working_days=1
+    ),
+    Action.ANSWER_CONSULTATION: lambda d, c: services.answer_consultation(
+        d, ctx=c, consultation=d.consultations.first(), answer="x"
+    ),
+    Action.COMPLETE_STEP: lambda d, c: services.complete_step(d, ctx=c),
 }
 STATES = [
     State.SUBMITTED,

@@ -32,8 +32,9 @@ from motcua.core.calendar import (
 )
 from motcua.core.text import search_terms
 from motcua.core.validation import describe_errors
+from motcua.dossiers.errors import DossierError
 
-from . import accounts, schemas
+from . import accounts, dossiers, schemas
 from .errors import error_body
 
 
@@ -369,3 +370,9 @@ api.add_router("/", procedures)
 api.add_router("/", organisations)
 api.add_router("/", calendar)
 api.add_router("/", accounts.router)
+api.add_router("/", dossiers.router)
+
+
+@api.exception_handler(DossierError)
+def dossier_error(request: HttpRequest, exc: DossierError):
+    return dossiers.dossier_error_response(api, request, exc)

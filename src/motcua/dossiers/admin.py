@@ -38,6 +38,29 @@ class DocumentInline(admin.TabularInline):
         return False
 
 
+class StepInline(admin.TabularInline):
+    from motcua.workflow.models import DossierStep as model
+
+    fields = [
+        "order",
+        "name",
+        "agency",
+        "officer_role",
+        "assignee",
+        "state",
+        "started_at",
+        "due_at",
+        "completed_at",
+        "timeliness",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Dossier)
 class DossierAdmin(ReadOnly):
     list_display = [
@@ -53,7 +76,7 @@ class DossierAdmin(ReadOnly):
     list_filter = ["state", "channel", "timeliness", "agency_fault"]
     search_fields = ["code", "owner_name"]
     list_select_related = ["procedure", "receiving_agency"]
-    inlines = [DocumentInline, EventInline]
+    inlines = [DocumentInline, StepInline, EventInline]
 
 
 @admin.register(DossierEvent)

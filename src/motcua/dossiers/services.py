@@ -19,11 +19,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from jsonschema import Draft202012Validator, FormatChecker
 
-from motcua.accounts.models import OfficerRole, User
+from motcua.accounts.models import OfficerRole, Role, User
 from motcua.catalog import services as catalog
-from motcua.catalog.models import Agency, AgencyKind, ProcedureVersion
+from motcua.catalog.models import Agency, AgencyKind, AgencyRole, ProcedureVersion
+from motcua.catalog.models import OfficerRole as StepRole
 from motcua.core import email
 from motcua.documents.models import StoredFile
+from motcua.workflow import steps as workflow
+from motcua.workflow.models import Consultation, ConsultationState, DossierStep
 
 from . import deadlines, notices
 from .errors import ConcurrentUpdate, InvalidInput, InvalidTransition, NotPermitted, NotVisible
@@ -49,15 +52,19 @@ def officer_agency_ids(user: User) -> set[int]:
 
 
 def visible_to(user: User) -> QuerySet[Dossier]:
-    """A citizen sees the dossiers they filed or own; an officer those of their agencies."""
+    """A citizen sees the dossiers they filed or own; an officer those of their agencies:
+    receiving it, handling it now, holding one of its steps or asked for an opinion on it."""
     if not user.is_authenticated:
         return Dossier.objects.none()
     mine = Q(account=user) | Q(owner=user)
     agencies = officer_agency_ids(user)
     if agencies:
-        mine |= (Q(receiving_agency_id__in=agencies) | Q(current_agency_id__in=agencies)) & ~Q(
-            state=State.DRAFT
-        )
+        involved = Q(
+            pk__in=DossierStep.objects.filter(agency_id__in=agencies).values("dossier_id")
+        ) | Q(pk__in=Consultation.objects.filter(agency_id__in=agencies).values("dossier_id"))
+        mine |= (
+            Q(receiving_agency_id__in=agencies) | Q(current_agency_id__in=agencies) | involved
+        ) & ~Q(state=State.DRAFT)
     return Dossier.objects.filter(mine)
 
 
@@ -165,7 +172,9 @@ class Submission:
     agency: Agency | None = None
     post_address: str = ""
     applicant: Applicant | None = None
-    form: dict[str, Any] = field(default_factory=dict)
+    # None: the declaration comes as the uploaded form (the e-form is not used); a dict is
+    # checked against the version's JSON Schema.
+    form: dict[str, Any] | None = None
     files: Mapping[str, list[StoredFile]] = field(default_factory=dict)
     reused: frozenset[str] = frozenset()
     channel: str = Channel.ONLINE
@@ -220,9 +229,9 @@ def check_submission(sub: Submission, *, by: User) -> dict[str, list[str]]:
         if key not in documents:
             problems[f"document_{key}"] = ["Thủ tục không có giấy tờ này."]
     for key, document in documents.items():
-        if document.required and not sub.files.get(key):
-            if document.key.startswith("van-ban-uy-quyen") and sub.applicant is None:
-                continue  # the authorisation is needed only when filing for someone else
+        # Filing for someone else needs the authorisation document (DESIGN: People).
+        authorisation = sub.applicant is not None and key.startswith("van-ban-uy-quyen")
+        if (document.required or authorisation) and not sub.files.get(key):
             problems[f"document_{key}"] = [f"Thiếu “{document.name}”."]
     for key, files in sub.files.items():
         for stored in files:
@@ -232,12 +241,89 @@ def check_submission(sub: Submission, *, by: User) -> dict[str, list[str]]:
                 problems[f"document_{key}"] = ["Tệp đã bị xóa khỏi kho lưu trữ."]
     if sub.applicant is not None and not sub.applicant.full_name.strip():
         problems["applicant.full_name"] = ["Cần họ tên chủ hồ sơ."]
-    problems.update(_form_problems(version.form_schema, sub.form))
+    if sub.form is not None:
+        problems.update(_form_problems(version.form_schema, sub.form))
     return problems
 
 
-def submit(sub: Submission, *, ctx: Context, on_created=None) -> Dossier:
-    """File a complete dossier online: it gets its code and is ``submitted`` (national 1).
+def _fill(dossier: Dossier, sub: Submission, by: User) -> None:
+    """Copy a submission onto a dossier row (new or a draft): owner, submitter, choices."""
+    applicant = sub.applicant
+    dossier.procedure, dossier.version = sub.version.procedure, sub.version
+    dossier.receiving_agency = dossier.current_agency = sub.agency
+    dossier.channel, dossier.delivery = sub.channel, sub.delivery or Delivery.COUNTER
+    dossier.post_address = sub.post_address.strip()
+    dossier.account = by
+    dossier.owner = None if applicant else by
+    dossier.owner_name = applicant.full_name if applicant else (by.full_name or by.username)
+    dossier.owner_id_number = applicant.id_number if applicant else (by.id_number or "")
+    dossier.owner_phone = applicant.phone if applicant else (by.phone or "")
+    dossier.owner_email = applicant.email if applicant else (by.email or "")
+    dossier.owner_address = applicant.address if applicant else by.address_line
+    dossier.submitter_name = by.full_name or by.username
+    dossier.submitter_phone = by.phone or ""
+    dossier.on_behalf = applicant is not None
+    dossier.form_data = sub.form or {}
+
+
+def _attach(dossier: Dossier, sub: Submission) -> None:
+    """The submission's files become the dossier's round-0 documents (replacing a draft's)."""
+    ids = [stored.pk for files in sub.files.values() for stored in files]
+    # Lock the files against a purge running at this moment.
+    alive = set(
+        StoredFile.objects.select_for_update()
+        .filter(pk__in=ids, deleted_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    if alive != set(ids):
+        raise InvalidInput("Có tệp vừa bị xóa khỏi kho lưu trữ; vui lòng tải lên lại.")
+    DossierDocument.objects.filter(dossier=dossier, round=0).delete()
+    DossierDocument.objects.bulk_create(
+        DossierDocument(
+            province_code=dossier.province_code,
+            dossier=dossier,
+            document_key=key,
+            stored_file=stored,
+            reused=key in sub.reused,
+            round=0,
+        )
+        for key, files in sub.files.items()
+        for stored in files
+    )
+
+
+def _own_draft(draft: Dossier, by: User) -> Dossier:
+    locked = Dossier.objects.select_for_update().filter(pk=draft.pk).first()
+    if locked is None or locked.account_id != by.pk:
+        raise NotVisible()
+    if locked.state != State.DRAFT:
+        raise InvalidTransition("Hồ sơ này đã được nộp.")
+    return locked
+
+
+def save_draft(sub: Submission, *, ctx: Context, draft: Dossier | None = None) -> Dossier:
+    """Save what the citizen has so far; drafts take no code (DESIGN: Dossier code), are
+    seen only by their author and may be incomplete."""
+    by: User = ctx.by
+    sub.agency = sub.agency or default_agency(sub.version, by)
+    if sub.agency is None:
+        raise InvalidInput("Thủ tục chưa có nơi tiếp nhận.")
+    with transaction.atomic():
+        if draft is None:
+            dossier = Dossier(province_code=settings.MOTCUA["PROVINCE_CODE"], state=State.DRAFT)
+        else:
+            dossier = _own_draft(draft, by)
+        _fill(dossier, sub, by)
+        dossier.save()
+        _attach(dossier, sub)
+    return dossier
+
+
+def submit(
+    sub: Submission, *, ctx: Context, on_created=None, draft: Dossier | None = None
+) -> Dossier:
+    """File a complete dossier online (from scratch or from the citizen's draft): it gets
+    its code and is ``submitted`` (national status 1).
 
     ``on_created(dossier)`` runs inside the same transaction (the API completes the
     idempotency key there)."""
@@ -246,56 +332,18 @@ def submit(sub: Submission, *, ctx: Context, on_created=None) -> Dossier:
     problems = check_submission(sub, by=by)
     if problems:
         raise InvalidInput("Hồ sơ chưa đầy đủ hoặc có thông tin không hợp lệ.", problems)
-    applicant = sub.applicant
     now = timezone.now()
     with transaction.atomic():
-        # Lock the files against a purge running at this moment.
-        ids = [stored.pk for files in sub.files.values() for stored in files]
-        alive = set(
-            StoredFile.objects.select_for_update()
-            .filter(pk__in=ids, deleted_at__isnull=True)
-            .values_list("pk", flat=True)
-        )
-        if alive != set(ids):
-            raise InvalidInput("Có tệp vừa bị xóa khỏi kho lưu trữ; vui lòng tải lên lại.")
-        dossier = Dossier(
-            province_code=settings.MOTCUA["PROVINCE_CODE"],
-            procedure=sub.version.procedure,
-            version=sub.version,
-            receiving_agency=sub.agency,
-            current_agency=sub.agency,
-            state=State.DRAFT,
-            channel=sub.channel,
-            delivery=sub.delivery,
-            post_address=sub.post_address.strip(),
-            account=by,
-            owner=None if applicant else by,
-            owner_name=applicant.full_name if applicant else (by.full_name or by.username),
-            owner_id_number=applicant.id_number if applicant else (by.id_number or ""),
-            owner_phone=applicant.phone if applicant else (by.phone or ""),
-            owner_email=applicant.email if applicant else (by.email or ""),
-            owner_address=applicant.address if applicant else by.address_line,
-            submitter_name=by.full_name or by.username,
-            submitter_phone=by.phone or "",
-            on_behalf=applicant is not None,
-            form_data=sub.form,
-        )
+        if draft is None:
+            dossier = Dossier(province_code=settings.MOTCUA["PROVINCE_CODE"], state=State.DRAFT)
+        else:
+            dossier = _own_draft(draft, by)
+        _fill(dossier, sub, by)
         dossier.save()
+        _attach(dossier, sub)
         dossier.code = dossier_code(sub.agency, now)
         dossier.submitted_at = now
         dossier.state = State.SUBMITTED
-        DossierDocument.objects.bulk_create(
-            DossierDocument(
-                province_code=dossier.province_code,
-                dossier=dossier,
-                document_key=key,
-                stored_file=stored,
-                reused=key in sub.reused,
-                round=0,
-            )
-            for key, files in sub.files.items()
-            for stored in files
-        )
         record_event(
             dossier,
             Action.SUBMIT,
@@ -367,11 +415,11 @@ def request_supplement(
     """Form 02: everything missing, listed once. At reception the clock never started;
     during processing it stops and restarts in full when the complete dossier arrives; a
     request after 3 working days, or a second one, is flagged as the agency's fault."""
-    missing = list(missing)
-    if not missing:
-        raise InvalidInput("Cần liệt kê ít nhất một giấy tờ hoặc nội dung cần bổ sung.")
     with transaction.atomic():
         dossier, agency = lock_for_action(dossier, Action.REQUEST_SUPPLEMENT, by=ctx.by)
+        missing = list(missing)
+        if not missing:
+            raise InvalidInput("Cần liệt kê ít nhất một giấy tờ hoặc nội dung cần bổ sung.")
         before = State(dossier.state)
         at_reception = before in (State.SUBMITTED, State.RECEIVED)
         role_ok = OfficerRole.objects.filter(
@@ -431,10 +479,10 @@ def supplement(
 ) -> Dossier:
     """The citizen answers Form 02; a dossier asked at reception goes back to be received,
     one asked during processing goes on with its full limit counted again from now."""
-    if not files and not note.strip():
-        raise InvalidInput("Cần gửi giấy tờ hoặc nội dung bổ sung.")
     with transaction.atomic():
         dossier, _ = lock_for_action(dossier, Action.SUPPLEMENT, by=ctx.by)
+        if not files and not note.strip():
+            raise InvalidInput("Cần gửi giấy tờ hoặc nội dung bổ sung.")
         request = dossier.events.filter(action=Action.REQUEST_SUPPLEMENT).order_by("-seq").first()
         at_reception = request.data.get("at_reception", True) if request else True
         keys = {d.key for d in dossier.version.documents.all()}
@@ -480,9 +528,15 @@ def supplement(
 
 def refuse(dossier: Dossier, *, ctx: Context, reasons: str) -> Dossier:
     """Form 03: refused at reception, with the reasons; terminal."""
-    if not reasons.strip():
-        raise InvalidInput("Cần nêu lý do từ chối tiếp nhận.")
-    return _terminal(dossier, Action.REFUSE, State.REFUSED, ctx=ctx, note=reasons, notice="refused")
+    return _terminal(
+        dossier,
+        Action.REFUSE,
+        State.REFUSED,
+        ctx=ctx,
+        note=reasons,
+        notice="refused",
+        note_required="Cần nêu lý do từ chối tiếp nhận.",
+    )
 
 
 def withdraw(dossier: Dossier, *, ctx: Context, reason: str = "") -> Dossier:
@@ -491,9 +545,15 @@ def withdraw(dossier: Dossier, *, ctx: Context, reason: str = "") -> Dossier:
 
 def stop(dossier: Dossier, *, ctx: Context, reason: str) -> Dossier:
     """Form 05: the agency stops handling the dossier (Decree 118/2025); terminal."""
-    if not reason.strip():
-        raise InvalidInput("Cần nêu lý do dừng giải quyết.")
-    return _terminal(dossier, Action.STOP, State.STOPPED, ctx=ctx, note=reason, notice="stopped")
+    return _terminal(
+        dossier,
+        Action.STOP,
+        State.STOPPED,
+        ctx=ctx,
+        note=reason,
+        notice="stopped",
+        note_required="Cần nêu lý do dừng giải quyết.",
+    )
 
 
 def _terminal(
@@ -504,9 +564,13 @@ def _terminal(
     ctx: Context,
     note: str,
     notice: str | None = None,
+    note_required: str = "",
 ) -> Dossier:
     with transaction.atomic():
         dossier, agency = lock_for_action(dossier, action, by=ctx.by)
+        # Input is judged after who and when: 404, 403, 409, then 422 (issue 3 §7).
+        if note_required and not note.strip():
+            raise InvalidInput(note_required)
         now = timezone.now()
         before = dossier.state
         dossier.state = target
@@ -530,13 +594,25 @@ def route(
     dossier: Dossier, *, ctx: Context, to_agency: Agency | None = None, note: str = ""
 ) -> Dossier:
     """Hand the received dossier to the agency that handles it (the version's competent
-    agency unless told); the internal steps follow in the workflow app."""
+    agency unless told) and into its internal steps: the receiving agency's own approved
+    process, else the template (``catalog.steps_at``), each step's agency resolved from its
+    role (``workflow.steps``). The reception steps are done; the first other step starts
+    now and the dossier follows it to its agency. A version without a process (or with
+    reception steps only) goes to the handling agency without steps, as before."""
     with transaction.atomic():
         dossier, agency = lock_for_action(dossier, Action.ROUTE, by=ctx.by)
-        target = to_agency or dossier.version.competent_agency or dossier.receiving_agency
+        now = timezone.now()
+        handling = to_agency or dossier.version.competent_agency or dossier.receiving_agency
+        template = catalog.steps_at(dossier.version, dossier.receiving_agency)
         before = dossier.state
         dossier.state = State.IN_PROCESS
-        dossier.current_agency = target
+        dossier.current_agency = handling
+        created = workflow.create_steps(dossier, template, handling, now)
+        inner = workflow.inner_orders(created)
+        first = next((s for s in created if inner and s.order == inner[0]), None)
+        if first is not None:
+            dossier.current_agency = workflow.carrier(first, dossier)
+            workflow.start(first, dossier, now)
         record_event(
             dossier,
             Action.ROUTE,
@@ -544,18 +620,334 @@ def route(
             from_state=before,
             to_state=State.IN_PROCESS,
             note=note,
-            data={"to_agency": target.code},
+            at=now,
+            data={
+                "to_agency": dossier.current_agency.code,
+                "handling_agency": handling.code,
+                "steps": [_step_data(s) for s in created],
+                "active_step": first.order if first else None,
+            },
         )
         _save(dossier, "state", "current_agency")
     return dossier
 
 
+# --- the internal process (workflow: steps, assignment, liên thông, consultation) ----------
+
+
+def _step_data(step: DossierStep | None) -> dict[str, Any] | None:
+    """A step as the event log keeps it (Form 06 is built from these)."""
+    if step is None:
+        return None
+    return {
+        "order": step.order,
+        "name": step.name,
+        "agency": step.agency.code if step.agency_id else None,
+        "officer_role": step.officer_role,
+        "assignee": step.assignee_id,
+        "state": step.state,
+        "started_at": step.started_at.isoformat() if step.started_at else None,
+        "due_at": step.due_at.isoformat() if step.due_at else None,
+        "completed_at": step.completed_at.isoformat() if step.completed_at else None,
+        "timeliness": step.timeliness,
+    }
+
+
+def _active_step(dossier: Dossier) -> DossierStep:
+    step = workflow.active_step(dossier)
+    if step is None:
+        raise InvalidTransition("Hồ sơ không có bước xử lý nào đang thực hiện.")
+    return step
+
+
+def _holds(user: User, agency: Agency, role: str) -> bool:
+    return OfficerRole.objects.filter(user=user, agency=agency, role=role, active=True).exists()
+
+
+def _may_carry(step: DossierStep, user: User, agency: Agency) -> bool:
+    """The step's assignee; when nobody is assigned, any holder of its role at ``agency``."""
+    if step.assignee_id is not None:
+        return step.assignee_id == user.pk
+    return _holds(user, agency, step.officer_role)
+
+
+def _check_may_carry(step: DossierStep, user: User, agency: Agency) -> None:
+    if _may_carry(step, user, agency):
+        return
+    if step.assignee_id is not None:
+        raise NotPermitted("Bước này đã được giao cho cán bộ khác thực hiện.")
+    role = StepRole(step.officer_role).label.lower()
+    raise NotPermitted(f"Bước này do {role} của {agency.name} thực hiện.")
+
+
+def assign(dossier: Dossier, *, ctx: Context, assignee: User, note: str = "") -> Dossier:
+    """The leader of the active step's agency gives the step to an officer holding the
+    step's role there."""
+    with transaction.atomic():
+        dossier, agency = lock_for_action(dossier, Action.ASSIGN, by=ctx.by)
+        step = _active_step(dossier)
+        if assignee is None or not _holds(assignee, agency, step.officer_role):
+            role = StepRole(step.officer_role).label.lower()
+            message = f"Người được giao phải là {role} của {agency.name}."
+            raise InvalidInput(message, {"assignee": [message]})
+        now = timezone.now()
+        previous = step.assignee_id
+        step.assignee = assignee
+        step.save(update_fields=["assignee"])
+        record_event(
+            dossier,
+            Action.ASSIGN,
+            ctx=_with_agency(ctx, agency),
+            from_state=State.IN_PROCESS,
+            to_state=State.IN_PROCESS,
+            note=note,
+            at=now,
+            data={
+                "step": step.order,
+                "step_name": step.name,
+                "agency": agency.code,
+                "assignee": assignee.pk,
+                "assignee_name": assignee.full_name or assignee.username,
+                "previous_assignee": previous,
+            },
+        )
+        _save(dossier)
+    return dossier
+
+
+def complete_step(
+    dossier: Dossier, *, ctx: Context, note: str = "", send_back: bool = False
+) -> Dossier:
+    """The assignee (or, when nobody is assigned, a holder of the step's role at its agency)
+    finishes the active step, judged against the step's own deadline; the next step starts
+    now at its agency, and the dossier follows. With ``send_back`` the previous step is
+    active again instead (its full budget from now) and this one is ``returned``.
+
+    After the last step no step is active: the dossier stays in process at the agency of
+    that step (usually the leader's approval), for the leader's ``result_ready``."""
+    with transaction.atomic():
+        dossier, agency = lock_for_action(dossier, Action.COMPLETE_STEP, by=ctx.by)
+        step = _active_step(dossier)
+        _check_may_carry(step, ctx.by, agency)
+        now = timezone.now()
+        if send_back:
+            target = workflow.previous_step(dossier, step)
+            if target is None:
+                raise InvalidTransition("Đây là bước đầu tiên; không có bước trước để trả lại.")
+            workflow.send_back(step, now)
+        else:
+            workflow.finish(step, now)
+            target = workflow.next_step(dossier, step)
+        from_agency = dossier.current_agency
+        if target is not None:
+            dossier.current_agency = workflow.carrier(target, dossier)
+            workflow.start(target, dossier, now)
+        record_event(
+            dossier,
+            Action.COMPLETE_STEP,
+            ctx=_with_agency(ctx, agency),
+            from_state=State.IN_PROCESS,
+            to_state=State.IN_PROCESS,
+            note=note,
+            at=now,
+            data={
+                "step": _step_data(step),
+                "send_back": send_back,
+                "next_step": _step_data(target),
+                "from_agency": from_agency.code,
+                "to_agency": dossier.current_agency.code,
+            },
+        )
+        _save(dossier, "current_agency")
+    return dossier
+
+
+def transfer(dossier: Dossier, *, ctx: Context, to_agency: Agency, note: str) -> Dossier:
+    """Inter-agency transfer (*liên thông*), to an agency of the same tier or another: the
+    active step moves there with its deadline, unassigned, and the dossier follows. Taken
+    by the step's carrier or the leader of its agency."""
+    with transaction.atomic():
+        dossier, agency = lock_for_action(dossier, Action.TRANSFER, by=ctx.by)
+        if not note.strip():
+            raise InvalidInput("Cần nêu lý do chuyển hồ sơ.")
+        step = _active_step(dossier)
+        if not (_may_carry(step, ctx.by, agency) or _holds(ctx.by, agency, Role.LEADER)):
+            raise NotPermitted("Chỉ người thực hiện bước hoặc lãnh đạo cơ quan được chuyển hồ sơ.")
+        if step.agency_role == AgencyRole.CONSULTED:
+            raise InvalidTransition(
+                "Bước lấy ý kiến không chuyển được; hãy xin ý kiến cơ quan cần hỏi."
+            )
+        if to_agency is None or not to_agency.is_active:
+            raise InvalidInput("Cơ quan nhận không hợp lệ.", {"to_agency": ["Không hợp lệ."]})
+        if to_agency.pk == agency.pk:
+            raise InvalidInput(
+                "Hồ sơ đang ở chính cơ quan này.", {"to_agency": ["Trùng cơ quan hiện tại."]}
+            )
+        now = timezone.now()
+        previous_assignee = step.assignee_id
+        step.agency = to_agency
+        step.assignee = None
+        step.save(update_fields=["agency", "assignee"])
+        dossier.current_agency = to_agency
+        record_event(
+            dossier,
+            Action.TRANSFER,
+            ctx=_with_agency(ctx, agency),
+            from_state=State.IN_PROCESS,
+            to_state=State.IN_PROCESS,
+            note=note,
+            at=now,
+            data={
+                "step": step.order,
+                "step_name": step.name,
+                "from_agency": agency.code,
+                "to_agency": to_agency.code,
+                "from_tier": agency.tier.code,
+                "to_tier": to_agency.tier.code,
+                "previous_assignee": previous_assignee,
+            },
+        )
+        _save(dossier, "current_agency")
+    return dossier
+
+
+def consult(
+    dossier: Dossier, *, ctx: Context, agency: Agency, question: str, working_days: int
+) -> Dossier:
+    """Ask another agency's opinion, in parallel: the dossier stays where it is and its due
+    date does not move — the consultation runs inside its step's budget (DESIGN: Clock) —
+    with a deadline of its own in working days."""
+    with transaction.atomic():
+        dossier, acting = lock_for_action(dossier, Action.CONSULT, by=ctx.by)
+        if not question.strip():
+            raise InvalidInput("Cần nội dung xin ý kiến.", {"question": ["Bắt buộc."]})
+        if isinstance(working_days, bool) or not isinstance(working_days, int) or working_days < 1:
+            raise InvalidInput(
+                "Thời hạn trả lời phải từ 1 ngày làm việc.", {"working_days": ["Từ 1."]}
+            )
+        step = workflow.active_step(dossier)
+        if step is not None and not (
+            _may_carry(step, ctx.by, acting) or _holds(ctx.by, acting, Role.LEADER)
+        ):
+            raise NotPermitted("Chỉ người thực hiện bước hoặc lãnh đạo cơ quan được xin ý kiến.")
+        if agency is None or not agency.is_active or agency.pk == acting.pk:
+            raise InvalidInput(
+                "Cơ quan được xin ý kiến không hợp lệ.", {"agency": ["Không hợp lệ."]}
+            )
+        now = timezone.now()
+        consultation = Consultation.objects.create(
+            province_code=dossier.province_code,
+            dossier=dossier,
+            step=step,
+            asked_by=ctx.by,
+            asking_agency=acting,
+            agency=agency,
+            question=question.strip(),
+            asked_at=now,
+            due_at=workflow.consultation_due(agency, now, working_days),
+        )
+        if (
+            step is not None
+            and step.agency_role == AgencyRole.CONSULTED
+            and (step.agency_id is None)
+        ):
+            step.agency = agency  # the consultation step is named by its first question
+            step.save(update_fields=["agency"])
+        record_event(
+            dossier,
+            Action.CONSULT,
+            ctx=_with_agency(ctx, acting),
+            from_state=State.IN_PROCESS,
+            to_state=State.IN_PROCESS,
+            note=question.strip(),
+            at=now,
+            data={
+                "consultation": consultation.pk,
+                "step": step.order if step else None,
+                "agency": agency.code,
+                "working_days": working_days,
+                "due_at": consultation.due_at.isoformat(),
+            },
+        )
+        _save(dossier)
+    return dossier
+
+
+def _lock_for_answer(
+    dossier: Dossier, consultation: Consultation | None, *, by: User
+) -> tuple[Dossier, Consultation]:
+    """``lock_for_action`` for the one action taken from outside the dossier's agencies:
+    the officer acts for the agency asked. Same order (404, 403, 409); a consultation that
+    is not this dossier's is a wrong input, judged after the state."""
+    rule = TRANSITIONS[Action.ANSWER_CONSULTATION]
+    locked = (
+        Dossier.objects.select_for_update()
+        .select_related("version", "receiving_agency", "current_agency", "procedure")
+        .get(pk=dossier.pk)
+    )
+    if not visible_to(by).filter(pk=locked.pk).exists():
+        raise NotVisible()
+    ours = consultation is not None and consultation.dossier_id == locked.pk
+    if ours:
+        consultation = Consultation.objects.select_related("agency").get(pk=consultation.pk)
+        roles = [actor.role for actor in rule.actors]
+        if not OfficerRole.objects.filter(
+            user=by, agency=consultation.agency, role__in=roles, active=True
+        ).exists():
+            raise NotPermitted("Chỉ cán bộ của cơ quan được xin ý kiến mới trả lời.")
+    if locked.revision != dossier.revision:
+        raise ConcurrentUpdate()
+    if State(locked.state) not in rule.sources:
+        raise InvalidTransition(
+            f"Không thể “{Action.ANSWER_CONSULTATION}” khi hồ sơ đang ở trạng thái "
+            f"“{State(locked.state).label}”."
+        )
+    if not ours:
+        raise InvalidInput("Hồ sơ không có yêu cầu xin ý kiến này.")
+    if consultation.state != ConsultationState.OPEN:
+        raise InvalidTransition("Yêu cầu xin ý kiến này đã được trả lời.")
+    return locked, consultation
+
+
+def answer_consultation(
+    dossier: Dossier, *, ctx: Context, consultation: Consultation, answer: str
+) -> Dossier:
+    """An officer of the consulted agency gives its opinion; late answers are recorded so."""
+    with transaction.atomic():
+        dossier, consultation = _lock_for_answer(dossier, consultation, by=ctx.by)
+        if not answer.strip():
+            raise InvalidInput("Cần nội dung ý kiến.", {"answer": ["Bắt buộc."]})
+        now = timezone.now()
+        consultation.state = ConsultationState.ANSWERED
+        consultation.answer = answer.strip()
+        consultation.answered_at = now
+        consultation.answered_by = ctx.by
+        consultation.save(update_fields=["state", "answer", "answered_at", "answered_by"])
+        record_event(
+            dossier,
+            Action.ANSWER_CONSULTATION,
+            ctx=_with_agency(ctx, consultation.agency),
+            from_state=State.IN_PROCESS,
+            to_state=State.IN_PROCESS,
+            note=consultation.answer,
+            at=now,
+            data={
+                "consultation": consultation.pk,
+                "agency": consultation.agency.code,
+                "due_at": consultation.due_at.isoformat(),
+                "late": now > consultation.due_at,
+            },
+        )
+        _save(dossier)
+    return dossier
+
+
 def request_payment(dossier: Dossier, *, ctx: Context, amount: int, note: str = "") -> Dossier:
     """A financial obligation is due: the clock pauses until it is met (DESIGN: Clock)."""
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise InvalidInput("Số tiền phải là số nguyên đồng lớn hơn 0.")
     with transaction.atomic():
         dossier, agency = lock_for_action(dossier, Action.REQUEST_PAYMENT, by=ctx.by)
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise InvalidInput("Số tiền phải là số nguyên đồng lớn hơn 0.")
         now = timezone.now()
         before = dossier.state
         dossier.state = State.AWAITING_PAYMENT
@@ -609,10 +1001,10 @@ def apologise(
 ) -> Dossier:
     """Form 04: apology and a new date, once (Decree 118/2025). At least one working day
     before the due date; later it needs its reason and is flagged as late."""
-    if not reason.strip():
-        raise InvalidInput("Cần nêu lý do chậm trễ.")
     with transaction.atomic():
         dossier, agency = lock_for_action(dossier, Action.APOLOGISE, by=ctx.by)
+        if not reason.strip():
+            raise InvalidInput("Cần nêu lý do chậm trễ.")
         if dossier.apologised:
             raise InvalidTransition("Hồ sơ đã được hẹn lại một lần; không hẹn lại lần nữa.")
         if dossier.due_at is None:
@@ -677,6 +1069,11 @@ def return_result(dossier: Dossier, *, ctx: Context, note: str = "") -> Dossier:
         now = timezone.now()
         dossier.state = State.RETURNED
         dossier.returned_at = dossier.finished_at = now
+        # The process's hand-over steps ("Trả kết quả") happen now.
+        for step in dossier.steps.filter(state="pending").order_by("order"):
+            workflow.start(step, dossier, now, save=False)
+            workflow.finish(step, now, save=False)
+            step.save(update_fields=["state", "started_at", "due_at", "completed_at", "timeliness"])
         record_event(
             dossier,
             Action.RETURN_RESULT,

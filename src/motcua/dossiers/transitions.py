@@ -3,7 +3,13 @@
 Each action names the states it may start from, the state it leads to (``None``: the state
 is decided by the service, e.g. a supplement returns to where the dossier was) and who may
 take it: the citizen who filed (or owns) the dossier, or an officer holding a role at the
-dossier's receiving agency or at the agency handling it now.
+dossier's receiving agency or at the agency handling it now (for the internal steps: the
+agency of the active step), or — answering a consultation — at the agency asked.
+
+The internal process (assign, transfer, consult, answer, complete a step) keeps the dossier
+``in_process``: those are events, not states (DESIGN: Lifecycle). Their services refine the
+actors below: the leader of the active step's agency assigns; the assignee (or, unassigned,
+a holder of the step's role there) completes; officers of a consulted agency answer.
 """
 
 from __future__ import annotations
@@ -30,15 +36,24 @@ class Action(StrEnum):
     APOLOGISE = "apologise"
     RESULT_READY = "result-ready"
     RETURN_RESULT = "return-result"
+    ASSIGN = "assign"
+    TRANSFER = "transfer"
+    CONSULT = "consult"
+    ANSWER_CONSULTATION = "answer-consultation"
+    COMPLETE_STEP = "complete-step"
 
 
 CITIZEN = "citizen"
 RECEIVING, CURRENT = "receiving", "current"
+# An agency asked for its opinion on the dossier (``Consultation.agency``); checked by
+# ``services.answer_consultation`` itself, not by ``lock_for_action``.
+CONSULTED = "consulted"
 
 
 @dataclass(frozen=True)
 class Actor:
-    """``citizen``, or an officer ``role`` at the ``receiving`` or ``current`` agency."""
+    """``citizen``, or an officer ``role`` at the ``receiving``, ``current`` or ``consulted``
+    agency."""
 
     kind: str
     role: Role | None = None
@@ -61,6 +76,9 @@ _OPEN = frozenset(
     {_S.SUBMITTED, _S.RECEIVED, _S.IN_PROCESS, _S.SUPPLEMENT_REQUESTED, _S.AWAITING_PAYMENT}
 )
 ONE_STOP_AT_RECEIVING = officer(Role.ONE_STOP_OFFICER, RECEIVING)
+_OFFICER_ROLES = (Role.ONE_STOP_OFFICER, Role.SPECIALIST, Role.LEADER)
+ANY_OFFICER_AT_CURRENT = tuple(officer(role, CURRENT) for role in _OFFICER_ROLES)
+_IN_PROCESS = frozenset({_S.IN_PROCESS})
 
 TRANSITIONS: dict[Action, Rule] = {
     Action.SUBMIT: Rule(frozenset({_S.DRAFT}), _S.SUBMITTED, (Actor(CITIZEN),)),
@@ -93,6 +111,14 @@ TRANSITIONS: dict[Action, Rule] = {
         frozenset({_S.IN_PROCESS}), _S.RESULT_READY, (officer(Role.LEADER, CURRENT),)
     ),
     Action.RETURN_RESULT: Rule(frozenset({_S.RESULT_READY}), _S.RETURNED, (ONE_STOP_AT_RECEIVING,)),
+    # The internal process (issue 3 §4); the dossier stays in process.
+    Action.ASSIGN: Rule(_IN_PROCESS, _S.IN_PROCESS, (officer(Role.LEADER, CURRENT),)),
+    Action.TRANSFER: Rule(_IN_PROCESS, _S.IN_PROCESS, ANY_OFFICER_AT_CURRENT),
+    Action.CONSULT: Rule(_IN_PROCESS, _S.IN_PROCESS, ANY_OFFICER_AT_CURRENT),
+    Action.ANSWER_CONSULTATION: Rule(
+        _IN_PROCESS, _S.IN_PROCESS, tuple(officer(role, CONSULTED) for role in _OFFICER_ROLES)
+    ),
+    Action.COMPLETE_STEP: Rule(_IN_PROCESS, _S.IN_PROCESS, ANY_OFFICER_AT_CURRENT),
 }
 
 

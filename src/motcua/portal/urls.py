@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.portal import accounts_views, views
+from motcua.portal import accounts_views, dossier_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -9,6 +9,9 @@ urlpatterns = [
     path("thu-tuc/<str:code>/", views.procedure, name="procedure"),
     path("co-quan/", views.agencies, name="agencies"),
     path("co-quan/<str:code>/", views.agency, name="agency"),
+    path("thu-tuc/<str:code>/nop-ho-so/", dossier_views.file_dossier, name="file_dossier"),
+    path("thu-tuc/<str:code>/nop-ho-so/<int:draft_id>/", dossier_views.file_dossier, name="draft"),
+    path("ho-so/<str:code>/", dossier_views.dossier_page, name="dossier"),
     path("dang-nhap/", accounts_views.sign_in, name="sign_in"),
     path("dang-ky/", accounts_views.sign_up, name="sign_up"),
     path("dang-xuat/", accounts_views.sign_out, name="sign_out"),

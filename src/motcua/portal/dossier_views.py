@@ -1,0 +1,173 @@
+"""Filing a dossier on the portal: the e-form, drafts and the self-check (issue 3 §3).
+The rules live in dossiers.services; this only turns the page into a Submission."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from motcua.catalog import services as catalog
+from motcua.catalog.models import Agency, Procedure
+from motcua.documents import services as documents
+from motcua.documents.errors import DocumentRejected
+from motcua.documents.models import StoredFile
+from motcua.dossiers import services
+from motcua.dossiers.errors import InvalidInput
+from motcua.dossiers.models import Dossier, State
+
+from . import eform
+
+
+def _context_of(request: HttpRequest):
+    from motcua.api.dossiers import context_of
+
+    return context_of(request)
+
+
+def _collect_files(request: HttpRequest, version, draft: Dossier | None):
+    """Files per document: new uploads, chosen reuses, else what the draft already holds."""
+    user = request.user
+    files: dict[str, list[StoredFile]] = {}
+    reused: set[str] = set()
+    problems: dict[str, list[str]] = {}
+    held: dict[str, list[StoredFile]] = {}
+    if draft is not None:
+        for item in draft.documents.select_related("stored_file"):
+            held.setdefault(item.document_key, []).append(item.stored_file)
+    for document in version.documents.all():
+        key = document.key
+        for upload in request.FILES.getlist(f"document_{key}"):
+            try:
+                stored = documents.store_upload(
+                    upload, name=upload.name, owner=user, uploaded_by=user
+                )
+            except DocumentRejected as exc:
+                problems[f"document_{key}"] = exc.messages
+            else:
+                files.setdefault(key, []).append(stored)
+        for file_id in request.POST.getlist(f"reuse_{key}"):
+            stored = StoredFile.objects.filter(pk=file_id).first()
+            try:
+                if stored is None:
+                    raise DocumentRejected(_("Không tìm thấy tệp để dùng lại."))
+                files.setdefault(key, []).append(documents.reuse(stored, by=user))
+                reused.add(key)
+            except DocumentRejected as exc:
+                problems[f"document_{key}"] = exc.messages
+        if key not in files and key in held and not request.POST.get(f"clear_{key}"):
+            files[key] = held[key]
+    return files, frozenset(reused), problems
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def file_dossier(request: HttpRequest, code: str, draft_id: int | None = None) -> HttpResponse:
+    try:
+        procedure = catalog.procedure_for_page(code)
+    except Procedure.DoesNotExist:
+        raise Http404 from None
+    version = procedure.current_version
+    draft = None
+    if draft_id is not None:
+        draft = Dossier.objects.filter(
+            pk=draft_id, account=request.user, state=State.DRAFT, procedure=procedure
+        ).first()
+        if draft is None:
+            raise Http404
+    problems: dict[str, list[str]] = {}
+    post = request.POST
+    if request.method == "POST":
+        files, reused, problems = _collect_files(request, version, draft)
+        applicant = None
+        if post.get("on_behalf"):
+            applicant = services.Applicant(
+                full_name=post.get("applicant_name", "").strip(),
+                id_number=post.get("applicant_id_number", "").strip(),
+                phone=post.get("applicant_phone", "").strip(),
+            )
+        agency = Agency.objects.filter(code=post.get("agency", ""), receives_dossiers=True).first()
+        submission = services.Submission(
+            version=version,
+            delivery=post.get("delivery", ""),
+            agency=agency,
+            post_address=post.get("post_address", ""),
+            applicant=applicant,
+            form=eform.values_from(version.form_schema, post),
+            files=files,
+            reused=reused,
+        )
+        ctx = _context_of(request)
+        if "submit" in post and not problems:
+            try:
+                dossier = services.submit(submission, ctx=ctx, draft=draft)
+            except InvalidInput as exc:
+                problems = exc.problems
+            else:
+                return redirect("portal:dossier", code=dossier.code)
+        draft = services.save_draft(submission, ctx=ctx, draft=draft)
+        if not problems:
+            messages.success(request, _("Đã lưu bản nháp. Bạn có thể quay lại nộp tiếp."))
+            return redirect("portal:draft", code=code, draft_id=draft.pk)
+    values = draft.form_data if draft is not None else {}
+    if request.method == "POST":
+        values = eform.values_from(version.form_schema, post) or {}
+    held = {}
+    if draft is not None:
+        for item in draft.documents.select_related("stored_file"):
+            held.setdefault(item.document_key, []).append(item.stored_file)
+    reusable = list(documents.reusable_files(request.user)[:50])
+    receivers = Agency.objects.filter(receives_dossiers=True, is_active=True).order_by(
+        "tier__order", "name"
+    )
+    default = draft.receiving_agency if draft else services.default_agency(version, request.user)
+    return render(
+        request,
+        "portal/file_dossier.html",
+        {
+            "procedure": procedure,
+            "version": version,
+            "draft": draft,
+            "problems": problems,
+            "problem_list": [m for messages_ in problems.values() for m in messages_],
+            "form_fields": eform.fields_of(version.form_schema, values, problems),
+            "documents": [
+                {
+                    "document": d,
+                    "held": held.get(d.key, []),
+                    "error": " ".join(problems.get(f"document_{d.key}", [])),
+                }
+                for d in version.documents.all()
+            ],
+            "reusable": reusable,
+            "receivers": receivers,
+            "selected_agency": (
+                post.get("agency") if request.method == "POST" else default.code if default else ""
+            ),
+            "delivery": post.get("delivery") or (draft.delivery if draft else "counter"),
+            "post_address": post.get("post_address") or (draft.post_address if draft else ""),
+        },
+        status=422 if problems else 200,
+    )
+
+
+@login_required
+def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
+    from motcua.dossiers.errors import NotVisible
+
+    try:
+        dossier = services.get_visible(request.user, code)
+    except NotVisible:
+        raise Http404 from None
+    return render(
+        request,
+        "portal/dossier.html",
+        {
+            "dossier": dossier,
+            "documents": dossier.documents.select_related("stored_file"),
+            "events": dossier.events.order_by("seq"),
+        },
+    )
