@@ -44,4 +44,5 @@ clean:
 # Regenerate the committed API schema (tests fail when it drifts from the code).
 openapi:
 	@scripts/venv.sh requirements/test.lock
-	MOTCUA_PROFILE=test .venv/bin/python manage.py export_openapi_schema --api motcua.api.routes.api --indent 2 --sorted > docs/api/openapi.json
+	MOTCUA_PROFILE=test .venv/bin/python manage.py export_openapi_schema --api motcua.api.routes.api --indent 2 --sorted > docs/api/openapi.json.tmp
+	mv docs/api/openapi.json.tmp docs/api/openapi.json

@@ -7,4 +7,8 @@ pg_env="$(scripts/postgres.sh start)"
 eval "$pg_env"
 trap 'scripts/postgres.sh stop' EXIT
 psql "${DATABASE_URL%/motcua}/postgres" -qc "CREATE DATABASE motcua" >/dev/null
-MOTCUA_PROFILE=test LOG_LEVEL=WARNING .venv/bin/python bench/catalog_search.py "$@"
+export MOTCUA_PROFILE=test LOG_LEVEL=WARNING
+echo "== catalog search"
+.venv/bin/python bench/catalog_search.py
+echo "== online submissions"
+.venv/bin/python bench/submissions.py

@@ -278,3 +278,19 @@ def test_the_whole_journey_through_the_api(client, bearer):
     ]
     seen = client.get(f"/api/v1/dossiers/{code}", headers=bearer("congdan")).json()
     assert seen["returned_at"] and seen["received_at"] and seen["submitted_at"]
+
+
+def test_the_receipt_form_01_is_a_pdf_for_the_citizen_and_the_officer(client, bearer):
+    code = submit(client, bearer("congdan")).json()["code"]
+    early = client.get(f"/api/v1/dossiers/{code}/forms/01", headers=bearer("congdan"))
+    assert early.status_code == 409  # not received yet
+    act(client, bearer("motcua"), code, "receive")
+    for who in ("congdan", "motcua"):
+        response = client.get(f"/api/v1/dossiers/{code}/forms/01", headers=bearer(who))
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+    hidden = client.get(f"/api/v1/dossiers/{code}/forms/01", headers=bearer("congdan2"))
+    assert hidden.status_code == 404
+    web = client.get(f"/ho-so/{code}/mau-01.pdf")
+    assert web.status_code == 302  # sign in first

@@ -442,6 +442,33 @@ def get_dossier(request: HttpRequest, code: str):
     return render_dossier(services.get_visible(request.user, code), request.user)
 
 
+@router.get(
+    "/dossiers/{code}/forms/{number}",
+    auth=signed_in,
+    response={200: None, 404: ErrorOut, 409: ErrorOut},
+    summary="Mẫu 01, 02, 03 của hồ sơ (PDF)",
+    openapi_extra={
+        "responses": {200: {"description": "PDF", "content": {"application/pdf": {}}}}
+    },
+)
+def dossier_form(request: HttpRequest, code: str, number: Literal["01", "02", "03"]):
+    """Giấy tiếp nhận và hẹn trả (01), phiếu yêu cầu bổ sung (02), phiếu từ chối (03); 409
+    khi mẫu chưa áp dụng cho hồ sơ ở trạng thái hiện tại."""
+    from django.http import HttpResponse
+
+    from motcua.dossiers import forms
+
+    dossier = services.get_visible(request.user, code)
+    try:
+        pdf = forms.render_for(dossier, number, viewer=request.user)
+    except forms.FormNotApplicable as exc:
+        raise HttpError(409, str(exc)) from None
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="mau-{number}-{dossier.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 class MissingIn(Schema):
     name: str = PField(min_length=1)
     reason: str = PField(min_length=1)

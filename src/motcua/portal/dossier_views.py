@@ -171,3 +171,20 @@ def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
             "events": dossier.events.order_by("seq"),
         },
     )
+
+
+@login_required
+def dossier_form(request: HttpRequest, code: str, number: str) -> HttpResponse:
+    """Forms 01–03 of a dossier as PDF, for its citizen and its officers."""
+    from motcua.dossiers import forms
+    from motcua.dossiers.errors import NotVisible
+
+    try:
+        dossier = services.get_visible(request.user, code)
+        pdf = forms.render_for(dossier, number, viewer=request.user)
+    except (NotVisible, forms.FormNotApplicable):
+        raise Http404 from None
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="mau-{number}-{dossier.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

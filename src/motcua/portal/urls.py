@@ -12,6 +12,7 @@ urlpatterns = [
     path("thu-tuc/<str:code>/nop-ho-so/", dossier_views.file_dossier, name="file_dossier"),
     path("thu-tuc/<str:code>/nop-ho-so/<int:draft_id>/", dossier_views.file_dossier, name="draft"),
     path("ho-so/<str:code>/", dossier_views.dossier_page, name="dossier"),
+    path("ho-so/<str:code>/mau-<str:number>.pdf", dossier_views.dossier_form, name="dossier_form"),
     path("dang-nhap/", accounts_views.sign_in, name="sign_in"),
     path("dang-ky/", accounts_views.sign_up, name="sign_up"),
     path("dang-xuat/", accounts_views.sign_out, name="sign_out"),

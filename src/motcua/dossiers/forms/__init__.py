@@ -310,3 +310,23 @@ def _documents_received(dossier: Dossier, until: datetime) -> list[dict[str, Any
     for key, files in given.items():  # a document the version no longer lists
         rows.append({"name": key, "kind": "", "copies": "", "files": files})
     return rows
+
+
+FORMS = {
+    "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+    "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+    "03": "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
+}
+
+
+def render_for(dossier: Dossier, number: str, *, viewer) -> bytes:
+    """The form ``number`` of a dossier as the viewer may see it: the ID number in full for
+    the dossier's own citizen, masked for everyone else (Personal Data Protection Law)."""
+    if number == "01":
+        own = viewer is not None and viewer.pk in (dossier.account_id, dossier.owner_id)
+        return render_form_01(dossier, mask_id=not own)
+    if number == "02":
+        return render_form_02(dossier)
+    if number == "03":
+        return render_form_03(dossier)
+    raise FormNotApplicable(f"Không có mẫu số {number}.")
