@@ -143,3 +143,21 @@ def test_officers_hold_roles_per_agency():
     assert services.agency_ids_of(officer, Role.ONE_STOP_OFFICER) == {desk.pk, centre.pk}
     assert services.agency_ids_of(officer, Role.LEADER) == set()
     assert services.is_officer(officer)
+
+
+def test_an_organisation_registers_with_its_tax_code_and_representative():
+    representative = citizen()
+    organisation = services.register_organisation(
+        tax_code="0100109106-001", name="Chi nhánh Công ty Thử", representative=representative
+    )
+    assert organisation.tax_code == "0100109106-001"
+    assert representative in organisation.members.all()
+    with pytest.raises(ValidationError) as caught:
+        services.register_organisation(
+            tax_code="0100109106001", name="", representative=representative
+        )
+    assert set(caught.value.message_dict) == {"tax_code", "name"}
+    with pytest.raises(ValidationError, match="Mã số thuế"):
+        services.register_organisation(
+            tax_code="0100109107", name="Sai", representative=representative
+        )

@@ -15,8 +15,8 @@ from motcua.catalog.models import AdministrativeUnit, Agency
 from motcua.core.text import nfc
 
 from . import throttle
-from .identity import check_id_number, normalise_phone
-from .models import ApiToken, OfficerRole, Role, User, hash_token
+from .identity import check_id_number, check_tax_code, normalise_phone
+from .models import ApiToken, OfficerRole, Organisation, Role, User, hash_token
 
 
 class SignInThrottled(Exception):
@@ -96,6 +96,35 @@ def register_citizen(
         # Two sign-ups with the same phone at the same moment: one wins.
         raise ValidationError({"phone": ["Tài khoản này vừa được tạo."]}) from None
     return user
+
+
+def register_organisation(
+    *, tax_code: str, name: str, representative: User, address: str = ""
+) -> Organisation:
+    """A business or organisation owning dossiers: its tax code (10 digits with the check
+    digit, or 13 as ``NNNNNNNNNN-NNN`` for a branch) and its legal representative."""
+    errors: dict[str, list[str]] = {}
+    try:
+        tax_code = check_tax_code(tax_code)
+    except ValidationError as exc:
+        errors["tax_code"] = exc.messages
+    else:
+        if Organisation.objects.filter(tax_code=tax_code).exists():
+            errors["tax_code"] = ["Mã số thuế này đã được đăng ký."]
+    name = nfc(name or "").strip()
+    if not name:
+        errors["name"] = ["Cần tên tổ chức."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        organisation = Organisation.objects.create(
+            tax_code=tax_code,
+            name=name,
+            address=nfc(address).strip(),
+            legal_representative=representative,
+        )
+        organisation.members.add(representative)
+    return organisation
 
 
 def sign_in(identifier: str, password: str, *, ip: str, request=None) -> User:
