@@ -50,3 +50,31 @@ def test_a_citizen_files_a_birth_registration_on_a_phone(demo, page_at, tmp_path
     assert dossier.documents.count() == 3
     assert dossier.form_data["ho_ten"] == "Nguyễn Văn Bình"
     screenshot(page, "filing-done-phone")
+
+
+def test_the_filing_form_and_the_dossier_page_have_no_serious_accessibility_violation(
+    demo, page_at
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from .test_accessibility import WCAG_21_AA
+
+    page = page_at(PHONE)
+    page.goto("/dang-nhap/")
+    page.get_by_label("Số điện thoại, thư điện tử hoặc tên đăng nhập").fill("congdan")
+    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto("/thu-tuc/1.001193/nop-ho-so/")
+    page.get_by_role("button", name="Nộp hồ sơ", exact=True).click()  # the self-check
+    page.get_by_role("alert").first.wait_for()
+    axe = Axe()
+    failures = []
+    result = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}})
+    failures += [
+        v["id"] for v in result.response["violations"] if v["impact"] in ("serious", "critical")
+    ]
+    screenshot(page, "filing-self-check-phone")
+    assert not failures, failures
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
