@@ -507,6 +507,10 @@ def supplement(
             due = deadlines.due_from(dossier, now)
             dossier.clock_started_at = now
             dossier.due_at = due.due_at if due else None
+            # The step that asked starts again with its full budget (DESIGN: Clock).
+            step = workflow.active_step(dossier)
+            if step is not None:
+                workflow.start(step, dossier, now)
         dossier.state = target
         record_event(
             dossier,
@@ -575,6 +579,10 @@ def _terminal(
         before = dossier.state
         dossier.state = target
         dossier.finished_at = now
+        # A withdrawn, stopped or refused dossier leaves nothing in anyone's queue.
+        dossier.steps.filter(state__in=["pending", "active"]).update(
+            state="cancelled", completed_at=now
+        )
         event = record_event(
             dossier,
             action,

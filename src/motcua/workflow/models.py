@@ -22,6 +22,7 @@ class StepState(models.TextChoices):
     ACTIVE = "active", "Đang xử lý"
     DONE = "done", "Đã xong"
     RETURNED = "returned", "Bị trả lại bước trước"
+    CANCELLED = "cancelled", "Không thực hiện (hồ sơ đã kết thúc)"
 
 
 class DossierStep(models.Model):
