@@ -89,3 +89,19 @@ def test_the_default_agency_is_the_published_default_receiver(world):
 def test_submitting_enqueues_nothing_external_outside_the_outbox(world):
     world.file()
     assert not OutboxMessage.objects.exists()  # the receipt notice comes with reception
+
+
+def test_an_organisation_owns_a_dossier_filed_by_one_of_its_people(world):
+    from motcua.accounts import services as accounts
+
+    company = accounts.register_organisation(
+        tax_code="0100109106", name="Công ty Thử", representative=world.citizen
+    )
+    dossier = world.file(
+        applicant=services.Applicant(full_name="Công ty Thử", tax_code="0100109106")
+    )
+    assert dossier.owner_organisation == company
+    assert dossier.owner_id_number == "0100109106"
+    with pytest.raises(InvalidInput) as caught:
+        world.file(applicant=services.Applicant(full_name="Sai", tax_code="0100109107"))
+    assert "applicant.tax_code" in caught.value.problems

@@ -46,6 +46,7 @@ class ApplicantIn(Schema):
     phone: str = PField("", max_length=20)
     email: str = PField("", max_length=254)
     address: str = PField("", max_length=300)
+    tax_code: str = PField("", max_length=14)  # an organisation owns the dossier
 
 
 class DossierIn(Schema):
@@ -447,9 +448,7 @@ def get_dossier(request: HttpRequest, code: str):
     auth=signed_in,
     response={200: None, 404: ErrorOut, 409: ErrorOut},
     summary="Mẫu 01, 02, 03 của hồ sơ (PDF)",
-    openapi_extra={
-        "responses": {200: {"description": "PDF", "content": {"application/pdf": {}}}}
-    },
+    openapi_extra={"responses": {200: {"description": "PDF", "content": {"application/pdf": {}}}}},
 )
 def dossier_form(request: HttpRequest, code: str, number: Literal["01", "02", "03"]):
     """Giấy tiếp nhận và hẹn trả (01), phiếu yêu cầu bổ sung (02), phiếu từ chối (03); 409

@@ -14,12 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from jsonschema import Draft202012Validator, FormatChecker
 
-from motcua.accounts.models import OfficerRole, Role, User
+from motcua.accounts.identity import check_id_number, check_tax_code
+from motcua.accounts.models import OfficerRole, Organisation, Role, User
 from motcua.catalog import services as catalog
 from motcua.catalog.models import Agency, AgencyKind, AgencyRole, ProcedureVersion
 from motcua.catalog.models import OfficerRole as StepRole
@@ -163,6 +165,8 @@ class Applicant:
     phone: str = ""
     email: str = ""
     address: str = ""
+    # An organisation owns the dossier: its tax code; ``full_name`` is its name.
+    tax_code: str = ""
 
 
 @dataclass
@@ -241,6 +245,16 @@ def check_submission(sub: Submission, *, by: User) -> dict[str, list[str]]:
                 problems[f"document_{key}"] = ["Tệp đã bị xóa khỏi kho lưu trữ."]
     if sub.applicant is not None and not sub.applicant.full_name.strip():
         problems["applicant.full_name"] = ["Cần họ tên chủ hồ sơ."]
+    if sub.applicant is not None and sub.applicant.tax_code:
+        try:
+            sub.applicant.tax_code = check_tax_code(sub.applicant.tax_code)
+        except ValidationError as exc:
+            problems["applicant.tax_code"] = exc.messages
+    if sub.applicant is not None and sub.applicant.id_number:
+        try:
+            check_id_number(sub.applicant.id_number)
+        except ValidationError as exc:
+            problems["applicant.id_number"] = exc.messages
     if sub.form is not None:
         problems.update(_form_problems(version.form_schema, sub.form))
     return problems
@@ -256,7 +270,15 @@ def _fill(dossier: Dossier, sub: Submission, by: User) -> None:
     dossier.account = by
     dossier.owner = None if applicant else by
     dossier.owner_name = applicant.full_name if applicant else (by.full_name or by.username)
-    dossier.owner_id_number = applicant.id_number if applicant else (by.id_number or "")
+    dossier.owner_id_number = (
+        (applicant.tax_code or applicant.id_number) if applicant else (by.id_number or "")
+    )
+    dossier.owner_organisation = None
+    if applicant is not None and applicant.tax_code:
+        # A registered organisation that lists the filer among its people owns it in full.
+        dossier.owner_organisation = Organisation.objects.filter(
+            tax_code=applicant.tax_code, members=by
+        ).first()
     dossier.owner_phone = applicant.phone if applicant else (by.phone or "")
     dossier.owner_email = applicant.email if applicant else (by.email or "")
     dossier.owner_address = applicant.address if applicant else by.address_line
