@@ -320,6 +320,12 @@ def test_every_action_outside_its_source_states_is_refused(world, state):
     for action, call in CALLS.items():
         if state in TRANSITIONS[action].sources:
             continue
+        if action == Action.ANSWER_CONSULTATION:
+            # Only officers of an agency asked may answer, and nobody was asked before
+            # processing: that is a 403 first (tests/api/test_permission_matrix.py).
+            with pytest.raises(NotPermitted):
+                call(Dossier.objects.get(pk=dossier.pk), world.ctx(everyone))
+            continue
         events = DossierEvent.objects.filter(dossier=dossier).count()
         with pytest.raises(InvalidTransition):
             call(Dossier.objects.get(pk=dossier.pk), world.ctx(everyone))

@@ -24,3 +24,13 @@ def test_the_step_that_asked_for_a_supplement_restarts_with_its_full_budget(flow
     step = dossier.steps.get(state="active")
     assert step.started_at == clock.now
     assert step.due_at > first_due
+
+
+def test_the_result_cannot_be_approved_past_an_unfinished_step(flow):
+    from motcua.dossiers.errors import InvalidTransition
+
+    dossier = flow.routed()
+    import pytest
+
+    with pytest.raises(InvalidTransition, match="chưa hoàn thành"):
+        services.result_ready(dossier, ctx=flow.ctx(flow.leader))

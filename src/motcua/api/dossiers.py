@@ -28,6 +28,7 @@ from motcua.dossiers import services
 from motcua.dossiers.errors import ConcurrentUpdate, DossierError, InvalidInput, NotVisible
 from motcua.dossiers.events import Context
 from motcua.dossiers.models import Dossier, IdempotencyKey, State
+from motcua.dossiers.transitions import Action
 
 from .accounts import client_ip
 from .auth import signed_in
@@ -623,6 +624,8 @@ def act(request: HttpRequest, code: str, action: str):
     call = ACTIONS.get(action)
     if call is None:
         raise NotVisible(f"Không có thao tác “{action}”.")
+    # Who and when before what: 404, 403, 409, then 422 (docs/api/dossiers.md).
+    services.precheck(dossier, Action(action), by=request.user)
     body = _action_body(request)
     if body.revision is not None and body.revision != dossier.revision:
         raise ConcurrentUpdate()

@@ -123,6 +123,28 @@ def lock_for_action(dossier: Dossier, action: Action, *, by: User) -> tuple[Doss
     return locked, agency
 
 
+def precheck(dossier: Dossier, action: Action, *, by: User) -> None:
+    """Who and when, without the lock: the API asks this before it reads the body, so the
+    answers come in the contract's order (404, 403, 409, then 422); the service asks again
+    under the lock."""
+    rule = TRANSITIONS[action]
+    if action == Action.ANSWER_CONSULTATION:
+        allowed = OfficerRole.objects.filter(
+            user=by,
+            active=True,
+            role__in=[actor.role for actor in rule.actors],
+            agency__in=dossier.consultations.values("agency"),
+        ).exists()
+    else:
+        allowed, _ = _acting_agency(dossier, rule, by)
+    if not allowed:
+        raise NotPermitted("Vai trò của bạn không được thực hiện thao tác này với hồ sơ.")
+    if State(dossier.state) not in rule.sources:
+        raise InvalidTransition(
+            f"Không thể “{action}” khi hồ sơ đang ở trạng thái “{State(dossier.state).label}”."
+        )
+
+
 def _save(dossier: Dossier, *fields: str) -> None:
     dossier.revision += 1
     dossier.save(update_fields=[*fields, "revision", "event_seq", "event_head", "updated_at"])
@@ -918,13 +940,16 @@ def _lock_for_answer(
     if not visible_to(by).filter(pk=locked.pk).exists():
         raise NotVisible()
     ours = consultation is not None and consultation.dossier_id == locked.pk
+    roles = [actor.role for actor in rule.actors]
     if ours:
         consultation = Consultation.objects.select_related("agency").get(pk=consultation.pk)
-        roles = [actor.role for actor in rule.actors]
-        if not OfficerRole.objects.filter(
-            user=by, agency=consultation.agency, role__in=roles, active=True
-        ).exists():
-            raise NotPermitted("Chỉ cán bộ của cơ quan được xin ý kiến mới trả lời.")
+        asked = [consultation.agency_id]
+    else:
+        asked = list(locked.consultations.values_list("agency_id", flat=True))
+    if not OfficerRole.objects.filter(
+        user=by, agency_id__in=asked, role__in=roles, active=True
+    ).exists():
+        raise NotPermitted("Chỉ cán bộ của cơ quan được xin ý kiến mới trả lời.")
     if locked.revision != dossier.revision:
         raise ConcurrentUpdate()
     if State(locked.state) not in rule.sources:
@@ -1073,6 +1098,10 @@ def result_ready(dossier: Dossier, *, ctx: Context, note: str = "") -> Dossier:
     """The leader approves the result; the dossier is judged early, on time or late."""
     with transaction.atomic():
         dossier, agency = lock_for_action(dossier, Action.RESULT_READY, by=ctx.by)
+        # The internal process comes first: no approving past an unfinished step.
+        pending = workflow.active_step(dossier)
+        if pending is not None:
+            raise InvalidTransition(f"Bước “{pending.name}” chưa hoàn thành.")
         now = timezone.now()
         dossier.state = State.RESULT_READY
         dossier.result_ready_at = now
