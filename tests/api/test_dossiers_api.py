@@ -294,3 +294,9 @@ def test_the_receipt_form_01_is_a_pdf_for_the_citizen_and_the_officer(client, be
     assert hidden.status_code == 404
     web = client.get(f"/ho-so/{code}/mau-01.pdf")
     assert web.status_code == 302  # sign in first
+
+
+def test_times_go_out_in_vietnam_time(client, bearer):
+    body = submit(client, bearer("congdan")).json()
+    assert body["submitted_at"].endswith("+07:00")
+    assert body["events"][0]["at"].endswith("+07:00")

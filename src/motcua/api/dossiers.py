@@ -143,6 +143,11 @@ class ErrorOut(Schema):
 # --- rendering --------------------------------------------------------------------------------
 
 
+def _local(moment: datetime | None) -> datetime | None:
+    """Times go out in Asia/Ho_Chi_Minh (+07:00), as the calendar API gives them."""
+    return timezone.localtime(moment) if moment is not None else None
+
+
 def _ref(obj) -> dict:
     return {"code": obj.code, "name": obj.name}
 
@@ -167,13 +172,13 @@ def render_dossier(dossier: Dossier, user) -> dict:
         "submitter_name": dossier.submitter_name,
         "on_behalf": dossier.on_behalf,
         "form": dossier.form_data,
-        "submitted_at": dossier.submitted_at,
-        "received_at": dossier.received_at,
-        "due_at": dossier.due_at,
-        "original_due_at": dossier.original_due_at,
-        "supplement_requested_at": dossier.supplement_requested_at,
-        "result_ready_at": dossier.result_ready_at,
-        "returned_at": dossier.returned_at,
+        "submitted_at": _local(dossier.submitted_at),
+        "received_at": _local(dossier.received_at),
+        "due_at": _local(dossier.due_at),
+        "original_due_at": _local(dossier.original_due_at),
+        "supplement_requested_at": _local(dossier.supplement_requested_at),
+        "result_ready_at": _local(dossier.result_ready_at),
+        "returned_at": _local(dossier.returned_at),
         "timeliness": dossier.timeliness,
         "agency_fault": dossier.agency_fault,
         "revision": dossier.revision,
@@ -198,7 +203,7 @@ def render_dossier(dossier: Dossier, user) -> dict:
                 "action": e.action,
                 "from_state": e.from_state,
                 "to_state": e.to_state,
-                "at": e.at,
+                "at": _local(e.at),
                 "agency": e.actor_agency.code if e.actor_agency else None,
                 "note": e.note,
             }
@@ -692,12 +697,12 @@ def lookup(request: HttpRequest, code: str, phone: str = "", id_number: str = ""
         "state": dossier.state,
         "state_label": dossier.get_state_display(),
         "national_status": dossier.national_status,
-        "submitted_at": dossier.submitted_at,
-        "received_at": dossier.received_at,
-        "supplement_requested_at": dossier.supplement_requested_at,
-        "due_at": dossier.due_at,
-        "result_ready_at": dossier.result_ready_at,
-        "returned_at": dossier.returned_at,
+        "submitted_at": _local(dossier.submitted_at),
+        "received_at": _local(dossier.received_at),
+        "supplement_requested_at": _local(dossier.supplement_requested_at),
+        "due_at": _local(dossier.due_at),
+        "result_ready_at": _local(dossier.result_ready_at),
+        "returned_at": _local(dossier.returned_at),
     }
 
 
