@@ -237,3 +237,11 @@ def test_the_portal_is_vietnamese_without_a_prefix_and_english_under_en(client):
 def test_the_api_is_outside_the_language_prefixes(client):
     assert client.get("/api/v1/procedures").status_code == 200
     assert client.get("/en/api/v1/procedures").status_code == 404
+
+
+def test_a_forged_client_address_never_breaks_an_audit_row(rf):
+    from motcua.core.http import client_ip
+
+    assert client_ip(rf.get("/", HTTP_X_REAL_IP="not-an-ip", REMOTE_ADDR="10.1.2.3")) == "10.1.2.3"
+    assert client_ip(rf.get("/", HTTP_X_REAL_IP="2001:db8::1")) == "2001:db8::1"
+    assert client_ip(rf.get("/", REMOTE_ADDR="")) == ""

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
 from motcua.accounts import services
+from motcua.core.http import client_ip
 
 from .auth import bearer, signed_in
 from .errors import error_body
@@ -50,12 +51,6 @@ class MessageOut(Schema):
 
 
 router = Router(tags=["Tài khoản"])
-
-
-def client_ip(request: HttpRequest) -> str:
-    # Behind the province's proxy the real address is the last hop it appended; configure
-    # the proxy to set X-Real-IP and trust only that (docs/operations.md).
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR") or ""
 
 
 @router.post(

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Form, Router, Schema, Status
 from ninja.errors import HttpError
@@ -19,19 +19,21 @@ from pydantic import Field as PField
 from pydantic import ValidationError as PydanticError
 
 from motcua.accounts.identity import normalise_phone
+from motcua.accounts.models import User
 from motcua.catalog.models import Agency, Procedure
+from motcua.core.http import client_ip
 from motcua.core.validation import describe_errors
 from motcua.documents import services as documents
 from motcua.documents.errors import DocumentRejected
 from motcua.documents.models import StoredFile
-from motcua.dossiers import services
+from motcua.dossiers import forms, services
 from motcua.dossiers.errors import ConcurrentUpdate, DossierError, InvalidInput, NotVisible
 from motcua.dossiers.events import Context
 from motcua.dossiers.models import Dossier, IdempotencyKey, State
-from motcua.dossiers.transitions import Action
+from motcua.dossiers.transitions import Action, allowed_from
 
-from .accounts import client_ip
 from .auth import signed_in
+from .errors import error_body
 
 router = Router(tags=["Hồ sơ"])
 SUBMIT_ENDPOINT = "POST /api/v1/dossiers"
@@ -153,8 +155,6 @@ def _ref(obj) -> dict:
 
 
 def render_dossier(dossier: Dossier, user) -> dict:
-    from motcua.dossiers.transitions import allowed_from
-
     files = dossier.documents.select_related("stored_file").all()
     return {
         "code": dossier.code,
@@ -210,14 +210,6 @@ def render_dossier(dossier: Dossier, user) -> dict:
             for e in dossier.events.select_related("actor_agency").order_by("seq")
         ],
     }
-
-
-def context_of(request: HttpRequest) -> Context:
-    return Context(
-        by=request.user,
-        ip=client_ip(request) or None,
-        request_id=request.headers.get("X-Request-ID", "")[:64],
-    )
 
 
 # --- submission -------------------------------------------------------------------------------
@@ -433,7 +425,7 @@ def _submit(request: HttpRequest, parsed: DossierIn, claim: IdempotencyKey | Non
                 dossier=dossier, completed_at=timezone.now()
             )
 
-    return services.submit(submission, ctx=context_of(request), on_created=complete_claim)
+    return services.submit(submission, ctx=Context.of(request), on_created=complete_claim)
 
 
 # --- reading and acting -----------------------------------------------------------------------
@@ -459,10 +451,6 @@ def get_dossier(request: HttpRequest, code: str):
 def dossier_form(request: HttpRequest, code: str, number: Literal["01", "02", "03"]):
     """Giấy tiếp nhận và hẹn trả (01), phiếu yêu cầu bổ sung (02), phiếu từ chối (03); 409
     khi mẫu chưa áp dụng cho hồ sơ ở trạng thái hiện tại."""
-    from django.http import HttpResponse
-
-    from motcua.dossiers import forms
-
     dossier = services.get_visible(request.user, code)
     try:
         pdf = forms.render_for(dossier, number, viewer=request.user)
@@ -512,8 +500,6 @@ def _agency(code: str | None) -> Agency | None:
 
 
 def _officer(username: str | None):
-    from motcua.accounts.models import User
-
     found = User.objects.filter(username=username or "", is_active=True).first()
     if found is None:
         raise InvalidInput("Không tìm thấy người được giao.", {"assignee": ["Không tìm thấy."]})
@@ -634,7 +620,7 @@ def act(request: HttpRequest, code: str, action: str):
     body = _action_body(request)
     if body.revision is not None and body.revision != dossier.revision:
         raise ConcurrentUpdate()
-    dossier = call(dossier, context_of(request), body, request)
+    dossier = call(dossier, Context.of(request), body, request)
     dossier.refresh_from_db()
     return render_dossier(dossier, request.user)
 
@@ -707,8 +693,6 @@ def lookup(request: HttpRequest, code: str, phone: str = "", id_number: str = ""
 
 
 def dossier_error_response(api, request: HttpRequest, exc: DossierError):
-    from .errors import error_body
-
     body = error_body(exc.message)
     if isinstance(exc, InvalidInput):
         body["problems"] = exc.problems

@@ -8,7 +8,6 @@ unless ``?inline=1`` asks for the in-browser viewer. In production nginx sends t
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import unicodedata
 import uuid
@@ -19,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from motcua.core.http import client_ip
 from motcua.documents import services
 from motcua.documents.models import FileAccess, StoredFile
 
@@ -34,17 +34,6 @@ def content_disposition(disposition: str, filename: str) -> str:
         if not unicodedata.combining(ch)
     )
     return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    """nginx sets X-Real-IP to the client's address (REMOTE_ADDR is nginx itself); anything
-    that is not an address is ignored, so the audit row is always written."""
-    for candidate in (request.META.get("HTTP_X_REAL_IP"), request.META.get("REMOTE_ADDR")):
-        try:
-            return str(ipaddress.ip_address((candidate or "").strip()))
-        except ValueError:
-            continue
-    return None
 
 
 @require_GET
@@ -72,7 +61,7 @@ def download(request: HttpRequest, file_id: uuid.UUID) -> HttpResponse:
         stored,
         user=request.user,
         action=FileAccess.Action.VIEW if inline else FileAccess.Action.DOWNLOAD,
-        ip=_client_ip(request),
+        ip=client_ip(request) or None,
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
     response["Content-Disposition"] = content_disposition(

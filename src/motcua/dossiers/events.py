@@ -15,6 +15,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from motcua.core.http import client_ip
+
 from .models import Dossier, DossierEvent
 
 GENESIS = "0" * 64
@@ -28,6 +30,15 @@ class Context:
     agency: Any = None  # the agency the officer acts for
     ip: str | None = None
     request_id: str = ""
+
+    @classmethod
+    def of(cls, request) -> Context:
+        """The signed-in user of a web or API request, with its address and request id."""
+        return cls(
+            by=request.user,
+            ip=client_ip(request) or None,
+            request_id=request.headers.get("X-Request-ID", "")[:64],
+        )
 
 
 def _canonical(event: DossierEvent) -> str:

@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.accounts import services
-from motcua.api.accounts import client_ip
+from motcua.core.http import client_ip
 
 from .forms import SignInForm, SignUpForm
 

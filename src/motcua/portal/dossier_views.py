@@ -15,17 +15,12 @@ from motcua.catalog.models import Agency, Procedure
 from motcua.documents import services as documents
 from motcua.documents.errors import DocumentRejected
 from motcua.documents.models import StoredFile
-from motcua.dossiers import services
-from motcua.dossiers.errors import InvalidInput
+from motcua.dossiers import forms, services
+from motcua.dossiers.errors import InvalidInput, NotVisible
+from motcua.dossiers.events import Context
 from motcua.dossiers.models import Dossier, State
 
 from . import eform
-
-
-def _context_of(request: HttpRequest):
-    from motcua.api.dossiers import context_of
-
-    return context_of(request)
 
 
 def _collect_files(request: HttpRequest, version, draft: Dossier | None):
@@ -100,7 +95,7 @@ def file_dossier(request: HttpRequest, code: str, draft_id: int | None = None) -
             files=files,
             reused=reused,
         )
-        ctx = _context_of(request)
+        ctx = Context.of(request)
         if "submit" in post and not problems:
             try:
                 dossier = services.submit(submission, ctx=ctx, draft=draft)
@@ -156,8 +151,6 @@ def file_dossier(request: HttpRequest, code: str, draft_id: int | None = None) -
 
 @login_required
 def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
-    from motcua.dossiers.errors import NotVisible
-
     try:
         dossier = services.get_visible(request.user, code)
     except NotVisible:
@@ -176,9 +169,6 @@ def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def dossier_form(request: HttpRequest, code: str, number: str) -> HttpResponse:
     """Forms 01–03 of a dossier as PDF, for its citizen and its officers."""
-    from motcua.dossiers import forms
-    from motcua.dossiers.errors import NotVisible
-
     try:
         dossier = services.get_visible(request.user, code)
         pdf = forms.render_for(dossier, number, viewer=request.user)
