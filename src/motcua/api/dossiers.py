@@ -654,29 +654,7 @@ def lookup(request: HttpRequest, code: str, phone: str = "", id_number: str = ""
     thời gian. Mã sai hay số điện thoại sai đều trả cùng một câu trả lời 404."""
     if not _lookup_allowed(client_ip(request)):
         raise HttpError(429, "Tra cứu quá nhiều lần; vui lòng thử lại sau một phút.")
-    if not phone and not id_number:
-        raise InvalidInput("Cần số điện thoại hoặc số định danh của chủ hồ sơ.")
-    dossier = (
-        Dossier.objects.select_related("procedure")
-        .exclude(state=State.DRAFT)
-        .filter(code=code.strip())
-        .first()
-    )
-    matches = False
-    if dossier is not None:
-        if phone:
-            try:
-                wanted = normalise_phone(phone)
-            except ValidationError:
-                wanted = None
-            matches = wanted is not None and wanted in (
-                dossier.owner_phone,
-                dossier.submitter_phone,
-            )
-        if id_number and not matches:
-            matches = id_number.strip() == dossier.owner_id_number and bool(id_number.strip())
-    if not matches:
-        raise NotVisible("Không tìm thấy hồ sơ với mã và thông tin đã nhập.")
+    dossier = services.lookup(code, phone=phone, id_number=id_number)
     return {
         "code": dossier.code,
         "procedure": dossier.procedure.name,

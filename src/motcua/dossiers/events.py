@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.utils import timezone
-
+from motcua.core import clock
 from motcua.core.http import client_ip
 
 from .models import Dossier, DossierEvent
@@ -90,7 +89,7 @@ def record_event(
         to_state=to_state,
         actor=ctx.by,
         actor_agency=ctx.agency,
-        at=at or timezone.now(),
+        at=at or clock.now(),
         note=note,
         data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
         request_id=ctx.request_id[:64],
@@ -100,6 +99,7 @@ def record_event(
     event.hash = event_hash(event)
     event.save()
     dossier.event_seq, dossier.event_head = event.seq, event.hash
+    dossier.last_action, dossier.last_action_at = event.action, event.at
     return event
 
 

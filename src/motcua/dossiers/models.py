@@ -143,6 +143,12 @@ class Dossier(models.Model):
     returned_at = models.DateTimeField("ngày trả kết quả", null=True, blank=True)
     finished_at = models.DateTimeField("ngày kết thúc", null=True, blank=True)
     timeliness = models.CharField("tiến độ", max_length=8, choices=Timeliness.choices, blank=True)
+    # The officer's search (code, names, phones, ID number), folded like every search.
+    search_text = models.TextField(blank=True, editable=False)
+    # The last action taken (set with each event): the "supplement answered" queue and the
+    # lists' "last activity" read it without touching the event log.
+    last_action = models.CharField(max_length=32, blank=True, db_index=True)
+    last_action_at = models.DateTimeField(null=True, blank=True)
     # Optimistic concurrency: every change increments it (services.lock_for_action).
     revision = models.PositiveIntegerField(default=0)
     # Head of the event chain: a deleted last event shows as a mismatch (verify_events).
@@ -166,6 +172,8 @@ class Dossier(models.Model):
             models.Index(fields=["current_agency", "state", "due_at"]),
             models.Index(fields=["receiving_agency", "state"]),
             models.Index(fields=["account", "-created_at"]),
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["receiving_agency", "state", "due_at"]),
         ]
 
     def __str__(self) -> str:
@@ -218,6 +226,25 @@ class DailySerial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.day}: {self.last}"
+
+
+class PersonalDataAccess(models.Model):
+    """An officer revealed a masked personal number of a dossier (Personal Data Protection
+    Law 2025: minimal display, access logs)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="data_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    field = models.CharField(max_length=40)
+    at = models.DateTimeField()
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "truy cập dữ liệu cá nhân"
+        verbose_name_plural = "nhật ký truy cập dữ liệu cá nhân"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} xem {self.field} của {self.dossier_id}"
 
 
 class DossierEvent(models.Model):

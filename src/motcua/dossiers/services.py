@@ -20,12 +20,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from jsonschema import Draft202012Validator, FormatChecker
 
-from motcua.accounts.identity import check_id_number, check_tax_code
+from motcua.accounts.identity import check_id_number, check_tax_code, normalise_phone
 from motcua.accounts.models import OfficerRole, Organisation, Role, User
 from motcua.catalog import services as catalog
 from motcua.catalog.models import Agency, AgencyKind, AgencyRole, ProcedureVersion
 from motcua.catalog.models import OfficerRole as StepRole
-from motcua.core import email
+from motcua.core import clock, email
+from motcua.core.text import fold
 from motcua.documents.models import StoredFile
 from motcua.workflow import steps as workflow
 from motcua.workflow.models import Consultation, ConsultationState, DossierStep
@@ -40,6 +41,7 @@ from .models import (
     Delivery,
     Dossier,
     DossierDocument,
+    PersonalDataAccess,
     State,
 )
 from .transitions import CITIZEN, RECEIVING, TRANSITIONS, Action, Rule
@@ -147,7 +149,17 @@ def precheck(dossier: Dossier, action: Action, *, by: User) -> None:
 
 def _save(dossier: Dossier, *fields: str) -> None:
     dossier.revision += 1
-    dossier.save(update_fields=[*fields, "revision", "event_seq", "event_head", "updated_at"])
+    dossier.save(
+        update_fields=[
+            *fields,
+            "revision",
+            "event_seq",
+            "event_head",
+            "last_action",
+            "last_action_at",
+            "updated_at",
+        ]
+    )
 
 
 # --- codes ------------------------------------------------------------------------------------
@@ -204,6 +216,10 @@ class Submission:
     files: Mapping[str, list[StoredFile]] = field(default_factory=dict)
     reused: frozenset[str] = frozenset()
     channel: str = Channel.ONLINE
+    # At the counter or by post (``receive_at_counter``): the registered citizen who owns
+    # the dossier, if found, and who brought it when that is not the owner.
+    owner_account: User | None = None
+    submitter: Applicant | None = None
 
 
 def default_agency(version: ProcedureVersion, user: User | None) -> Agency | None:
@@ -256,7 +272,8 @@ def check_submission(sub: Submission, *, by: User) -> dict[str, list[str]]:
             problems[f"document_{key}"] = ["Thủ tục không có giấy tờ này."]
     for key, document in documents.items():
         # Filing for someone else needs the authorisation document (DESIGN: People).
-        authorisation = sub.applicant is not None and key.startswith("van-ban-uy-quyen")
+        on_behalf = sub.applicant if sub.channel == Channel.ONLINE else sub.submitter
+        authorisation = on_behalf is not None and key.startswith("van-ban-uy-quyen")
         if (document.required or authorisation) and not sub.files.get(key):
             problems[f"document_{key}"] = [f"Thiếu “{document.name}”."]
     for key, files in sub.files.items():
@@ -308,6 +325,38 @@ def _fill(dossier: Dossier, sub: Submission, by: User) -> None:
     dossier.submitter_phone = by.phone or ""
     dossier.on_behalf = applicant is not None
     dossier.form_data = sub.form or {}
+    if sub.channel != Channel.ONLINE:
+        # Brought to the counter or sent by post: the officer files it for its owner.
+        owner = sub.owner_account
+        dossier.account = dossier.owner = owner
+        if applicant is None and owner is not None:
+            dossier.owner_name = owner.full_name or owner.username
+            dossier.owner_id_number = owner.id_number or ""
+            dossier.owner_phone, dossier.owner_email = owner.phone or "", owner.email or ""
+            dossier.owner_address = owner.address_line
+        bringer = sub.submitter
+        dossier.submitter_name = bringer.full_name if bringer else dossier.owner_name
+        dossier.submitter_phone = bringer.phone if bringer else dossier.owner_phone
+        dossier.on_behalf = bringer is not None
+    _index(dossier)
+
+
+def _index(dossier: Dossier) -> None:
+    """The folded text the officer's search reads: code, names, phones (+84… and 0…),
+    ID number."""
+    phones = {p for p in (dossier.owner_phone, dossier.submitter_phone) if p}
+    local = {"0" + p[3:] for p in phones if p.startswith("+84")}
+    dossier.search_text = " ".join(
+        part
+        for part in (
+            (dossier.code or "").lower(),
+            fold(dossier.owner_name),
+            fold(dossier.submitter_name),
+            *sorted(phones | local),
+            dossier.owner_id_number,
+        )
+        if part
+    )
 
 
 def _attach(dossier: Dossier, sub: Submission) -> None:
@@ -376,7 +425,7 @@ def submit(
     problems = check_submission(sub, by=by)
     if problems:
         raise InvalidInput("Hồ sơ chưa đầy đủ hoặc có thông tin không hợp lệ.", problems)
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         if draft is None:
             dossier = Dossier(province_code=settings.MOTCUA["PROVINCE_CODE"], state=State.DRAFT)
@@ -388,6 +437,7 @@ def submit(
         dossier.code = dossier_code(sub.agency, now)
         dossier.submitted_at = now
         dossier.state = State.SUBMITTED
+        _index(dossier)
         record_event(
             dossier,
             Action.SUBMIT,
@@ -397,10 +447,116 @@ def submit(
             at=now,
             data={"channel": sub.channel, "agency": sub.agency.code},
         )
-        _save(dossier, "code", "submitted_at", "state")
+        _save(dossier, "code", "submitted_at", "state", "search_text")
         if on_created is not None:
             on_created(dossier)
     return dossier
+
+
+def receive_at_counter(sub: Submission, *, ctx: Context, note: str = "") -> Dossier:
+    """A dossier brought to the one-stop counter or sent by post (issue 4 §1): the officer
+    files it for its owner, it is checked against the document list like an online one, and
+    it is received at once — submitted and received in one transaction, so Form 01 can be
+    printed as soon as this returns."""
+    by: User = ctx.by
+    if sub.channel not in (Channel.COUNTER, Channel.POST):
+        raise InvalidInput("Hồ sơ tại quầy phải nộp trực tiếp hoặc qua bưu chính.")
+    if sub.agency is None or not _holds(by, sub.agency, Role.ONE_STOP_OFFICER):
+        raise NotPermitted("Chỉ cán bộ một cửa của nơi tiếp nhận được nhận hồ sơ tại quầy.")
+    if sub.applicant is None and sub.owner_account is None:
+        raise InvalidInput(
+            "Cần thông tin chủ hồ sơ.", {"applicant.full_name": ["Cần họ tên chủ hồ sơ."]}
+        )
+    problems = check_submission(sub, by=by)
+    if problems:
+        raise InvalidInput("Hồ sơ chưa đầy đủ hoặc có thông tin không hợp lệ.", problems)
+    acting = _with_agency(ctx, sub.agency)
+    with transaction.atomic():
+        now = clock.now()
+        dossier = Dossier(province_code=settings.MOTCUA["PROVINCE_CODE"], state=State.DRAFT)
+        _fill(dossier, sub, by)
+        dossier.save()
+        _attach(dossier, sub)
+        dossier.code = dossier_code(sub.agency, now)
+        dossier.submitted_at = dossier.received_at = dossier.clock_started_at = now
+        dossier.state = State.SUBMITTED
+        _index(dossier)
+        record_event(
+            dossier,
+            Action.SUBMIT,
+            ctx=acting,
+            from_state=State.DRAFT,
+            to_state=State.SUBMITTED,
+            at=now,
+            data={"channel": sub.channel, "agency": sub.agency.code},
+        )
+        due = deadlines.due_from(dossier, now)
+        dossier.due_at = dossier.original_due_at = due.due_at if due else None
+        dossier.state = State.RECEIVED
+        event = record_event(
+            dossier,
+            Action.RECEIVE,
+            ctx=acting,
+            from_state=State.SUBMITTED,
+            to_state=State.RECEIVED,
+            note=note,
+            at=now,
+            data={"due_at": dossier.due_at.isoformat() if dossier.due_at else None},
+        )
+        _save(
+            dossier,
+            "code",
+            "state",
+            "submitted_at",
+            "received_at",
+            "clock_started_at",
+            "due_at",
+            "original_due_at",
+            "search_text",
+        )
+        _notify(dossier, "received", event.seq)
+    return dossier
+
+
+def lookup(code: str, *, phone: str = "", id_number: str = "") -> Dossier:
+    """The public look-up (API and portal alike): a dossier's code with its owner's or
+    submitter's phone, or its owner's ID number. A wrong code and a wrong phone give the
+    same ``NotVisible``, so the look-up reveals nothing about codes."""
+    if not phone.strip() and not id_number.strip():
+        raise InvalidInput("Cần số điện thoại hoặc số định danh của chủ hồ sơ.")
+    dossier = (
+        Dossier.objects.select_related("procedure", "current_agency", "receiving_agency")
+        .exclude(state=State.DRAFT)
+        .filter(code=code.strip())
+        .first()
+    )
+    matches = False
+    if dossier is not None:
+        if phone.strip():
+            try:
+                wanted = normalise_phone(phone)
+            except ValidationError:
+                wanted = None
+            matches = wanted is not None and wanted in (
+                dossier.owner_phone,
+                dossier.submitter_phone,
+            )
+        if id_number.strip() and not matches:
+            matches = id_number.strip() == dossier.owner_id_number
+    if not matches:
+        raise NotVisible("Không tìm thấy hồ sơ với mã và thông tin đã nhập.")
+    return dossier
+
+
+def reveal_id_number(dossier: Dossier, *, ctx: Context) -> str:
+    """An officer asks to see a masked ID number: allowed to the dossier's officers only,
+    and logged (Personal Data Protection Law 2025)."""
+    if not officer_agency_ids(ctx.by) or not visible_to(ctx.by).filter(pk=dossier.pk).exists():
+        raise NotVisible()
+    PersonalDataAccess.objects.create(
+        dossier=dossier, user=ctx.by, field="owner_id_number", at=clock.now(), ip=ctx.ip
+    )
+    return dossier.owner_id_number
 
 
 # --- actions ----------------------------------------------------------------------------------
@@ -424,7 +580,7 @@ def receive(dossier: Dossier, *, ctx: Context, note: str = "") -> Dossier:
     """Form 01: the receipt and appointment slip; the clock starts now."""
     with transaction.atomic():
         dossier, agency = lock_for_action(dossier, Action.RECEIVE, by=ctx.by)
-        now = timezone.now()
+        now = clock.now()
         due = deadlines.due_from(dossier, now)
         dossier.state = State.RECEIVED
         dossier.received_at = dossier.clock_started_at = now
@@ -477,7 +633,7 @@ def request_supplement(
                 "Yêu cầu bổ sung khi tiếp nhận do cán bộ một cửa; khi đang giải quyết do "
                 "chuyên viên thụ lý."
             )
-        now = timezone.now()
+        now = clock.now()
         flagged = before == State.IN_PROCESS and deadlines.supplement_is_late(dossier, now)
         if before == State.RECEIVED:
             # Asked at reception after all: the clock is as if it never started.
@@ -533,7 +689,7 @@ def supplement(
         unknown = [k for k in files if k not in keys]
         if unknown:
             raise InvalidInput(f"Thủ tục không có giấy tờ: {', '.join(unknown)}.")
-        now = timezone.now()
+        now = clock.now()
         round_no = dossier.supplement_count
         DossierDocument.objects.bulk_create(
             DossierDocument(
@@ -619,7 +775,7 @@ def _terminal(
         # Input is judged after who and when: 404, 403, 409, then 422 (issue 3 §7).
         if note_required and not note.strip():
             raise InvalidInput(note_required)
-        now = timezone.now()
+        now = clock.now()
         before = dossier.state
         dossier.state = target
         dossier.finished_at = now
@@ -653,7 +809,7 @@ def route(
     reception steps only) goes to the handling agency without steps, as before."""
     with transaction.atomic():
         dossier, agency = lock_for_action(dossier, Action.ROUTE, by=ctx.by)
-        now = timezone.now()
+        now = clock.now()
         handling = to_agency or dossier.version.competent_agency or dossier.receiving_agency
         template = catalog.steps_at(dossier.version, dossier.receiving_agency)
         before = dossier.state
@@ -742,7 +898,7 @@ def assign(dossier: Dossier, *, ctx: Context, assignee: User, note: str = "") ->
             role = StepRole(step.officer_role).label.lower()
             message = f"Người được giao phải là {role} của {agency.name}."
             raise InvalidInput(message, {"assignee": [message]})
-        now = timezone.now()
+        now = clock.now()
         previous = step.assignee_id
         step.assignee = assignee
         step.save(update_fields=["assignee"])
@@ -781,7 +937,7 @@ def complete_step(
         dossier, agency = lock_for_action(dossier, Action.COMPLETE_STEP, by=ctx.by)
         step = _active_step(dossier)
         _check_may_carry(step, ctx.by, agency)
-        now = timezone.now()
+        now = clock.now()
         if send_back:
             target = workflow.previous_step(dossier, step)
             if target is None:
@@ -835,7 +991,7 @@ def transfer(dossier: Dossier, *, ctx: Context, to_agency: Agency, note: str) ->
             raise InvalidInput(
                 "Hồ sơ đang ở chính cơ quan này.", {"to_agency": ["Trùng cơ quan hiện tại."]}
             )
-        now = timezone.now()
+        now = clock.now()
         previous_assignee = step.assignee_id
         step.agency = to_agency
         step.assignee = None
@@ -886,7 +1042,7 @@ def consult(
             raise InvalidInput(
                 "Cơ quan được xin ý kiến không hợp lệ.", {"agency": ["Không hợp lệ."]}
             )
-        now = timezone.now()
+        now = clock.now()
         consultation = Consultation.objects.create(
             province_code=dossier.province_code,
             dossier=dossier,
@@ -972,7 +1128,7 @@ def answer_consultation(
         dossier, consultation = _lock_for_answer(dossier, consultation, by=ctx.by)
         if not answer.strip():
             raise InvalidInput("Cần nội dung ý kiến.", {"answer": ["Bắt buộc."]})
-        now = timezone.now()
+        now = clock.now()
         consultation.state = ConsultationState.ANSWERED
         consultation.answer = answer.strip()
         consultation.answered_at = now
@@ -1003,7 +1159,7 @@ def request_payment(dossier: Dossier, *, ctx: Context, amount: int, note: str = 
         dossier, agency = lock_for_action(dossier, Action.REQUEST_PAYMENT, by=ctx.by)
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
             raise InvalidInput("Số tiền phải là số nguyên đồng lớn hơn 0.")
-        now = timezone.now()
+        now = clock.now()
         before = dossier.state
         dossier.state = State.AWAITING_PAYMENT
         dossier.paused_at = now
@@ -1028,7 +1184,7 @@ def confirm_payment(dossier: Dossier, *, ctx: Context, note: str = "") -> Dossie
         dossier, agency = lock_for_action(dossier, Action.CONFIRM_PAYMENT, by=ctx.by)
         request = dossier.events.filter(action=Action.REQUEST_PAYMENT).order_by("-seq").first()
         target = State(request.data["resume_to"])
-        now = timezone.now()
+        now = clock.now()
         dossier.due_at = deadlines.extend_by_pause(dossier, now)
         dossier.paused_at = None
         dossier.state = target
@@ -1064,7 +1220,7 @@ def apologise(
             raise InvalidTransition("Hồ sơ đã được hẹn lại một lần; không hẹn lại lần nữa.")
         if dossier.due_at is None:
             raise InvalidTransition("Hồ sơ chưa có hạn giải quyết để hẹn lại.")
-        now = timezone.now()
+        now = clock.now()
         if new_due_at is None:
             if not extra_working_days or extra_working_days < 1:
                 raise InvalidInput("Cần số ngày làm việc gia hạn (từ 1) hoặc ngày hẹn mới.")
@@ -1102,7 +1258,7 @@ def result_ready(dossier: Dossier, *, ctx: Context, note: str = "") -> Dossier:
         pending = workflow.active_step(dossier)
         if pending is not None:
             raise InvalidTransition(f"Bước “{pending.name}” chưa hoàn thành.")
-        now = timezone.now()
+        now = clock.now()
         dossier.state = State.RESULT_READY
         dossier.result_ready_at = now
         dossier.timeliness = deadlines.judge(dossier, now)
@@ -1125,7 +1281,7 @@ def return_result(dossier: Dossier, *, ctx: Context, note: str = "") -> Dossier:
     """Handed over at the counter or online (delivery by post completes with issue 5)."""
     with transaction.atomic():
         dossier, agency = lock_for_action(dossier, Action.RETURN_RESULT, by=ctx.by)
-        now = timezone.now()
+        now = clock.now()
         dossier.state = State.RETURNED
         dossier.returned_at = dossier.finished_at = now
         # The process's hand-over steps ("Trả kết quả") happen now.
