@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.workflow",
     "motcua.portal",
+    "motcua.backoffice",
     "motcua.api",
     "ninja",
 ]
@@ -97,6 +98,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "motcua.backoffice.context.officer",
             ],
         },
     },

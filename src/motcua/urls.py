@@ -15,6 +15,7 @@ urlpatterns = [
 # Vietnamese is served without a prefix; English under /en/.
 urlpatterns += i18n_patterns(
     path("quan-tri/", admin.site.urls),
+    path("mot-cua/", include("motcua.backoffice.urls")),
     path("", include("motcua.portal.urls")),
     prefix_default_language=False,
 )

@@ -8,7 +8,6 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +21,7 @@ from motcua.accounts.identity import normalise_phone
 from motcua.accounts.models import User
 from motcua.catalog.models import Agency, Procedure
 from motcua.core.http import client_ip
+from motcua.core.throttle import lookup_allowed
 from motcua.core.validation import describe_errors
 from motcua.documents import services as documents
 from motcua.documents.errors import DocumentRejected
@@ -445,12 +445,16 @@ def get_dossier(request: HttpRequest, code: str):
     "/dossiers/{code}/forms/{number}",
     auth=signed_in,
     response={200: None, 404: ErrorOut, 409: ErrorOut},
-    summary="Mẫu 01, 02, 03 của hồ sơ (PDF)",
+    summary="Mẫu 01–06 của hồ sơ (PDF)",
     openapi_extra={"responses": {200: {"description": "PDF", "content": {"application/pdf": {}}}}},
 )
-def dossier_form(request: HttpRequest, code: str, number: Literal["01", "02", "03"]):
-    """Giấy tiếp nhận và hẹn trả (01), phiếu yêu cầu bổ sung (02), phiếu từ chối (03); 409
-    khi mẫu chưa áp dụng cho hồ sơ ở trạng thái hiện tại."""
+def dossier_form(
+    request: HttpRequest, code: str, number: Literal["01", "02", "03", "04", "05", "06"]
+):
+    """Giấy tiếp nhận và hẹn trả (01), phiếu yêu cầu bổ sung (02), phiếu từ chối (03),
+    phiếu xin lỗi và hẹn lại (04), thông báo dừng giải quyết (05), phiếu kiểm soát quá trình
+    giải quyết (06, chỉ cán bộ); 409 khi mẫu chưa áp dụng cho hồ sơ ở trạng thái hiện tại
+    hoặc cho người xem."""
     dossier = services.get_visible(request.user, code)
     try:
         pdf = forms.render_for(dossier, number, viewer=request.user)
@@ -627,21 +631,6 @@ def act(request: HttpRequest, code: str, action: str):
 
 # --- public look-up ---------------------------------------------------------------------------
 
-LOOKUP_LIMIT = 30  # per address per minute
-
-
-def _lookup_allowed(ip: str) -> bool:
-    window = int(timezone.now().timestamp() // 60)
-    key = f"lookup:{ip}:{window}"
-    if cache.add(key, 1, timeout=120):
-        return True
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count <= LOOKUP_LIMIT
-
 
 @router.get(
     "/lookup",
@@ -652,7 +641,7 @@ def _lookup_allowed(ip: str) -> bool:
 def lookup(request: HttpRequest, code: str, phone: str = "", id_number: str = ""):
     """Mã hồ sơ cùng số điện thoại hoặc số định danh của chủ hồ sơ → trạng thái và các mốc
     thời gian. Mã sai hay số điện thoại sai đều trả cùng một câu trả lời 404."""
-    if not _lookup_allowed(client_ip(request)):
+    if not lookup_allowed(client_ip(request)):
         raise HttpError(429, "Tra cứu quá nhiều lần; vui lòng thử lại sau một phút.")
     dossier = services.lookup(code, phone=phone, id_number=id_number)
     return {

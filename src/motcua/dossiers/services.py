@@ -32,7 +32,14 @@ from motcua.workflow import steps as workflow
 from motcua.workflow.models import Consultation, ConsultationState, DossierStep
 
 from . import deadlines, notices
-from .errors import ConcurrentUpdate, InvalidInput, InvalidTransition, NotPermitted, NotVisible
+from .errors import (
+    ConcurrentUpdate,
+    DossierError,
+    InvalidInput,
+    InvalidTransition,
+    NotPermitted,
+    NotVisible,
+)
 from .events import Context, record_event
 from .models import (
     TERMINAL,
@@ -44,7 +51,7 @@ from .models import (
     PersonalDataAccess,
     State,
 )
-from .transitions import CITIZEN, RECEIVING, TRANSITIONS, Action, Rule
+from .transitions import CITIZEN, RECEIVING, TRANSITIONS, Action, Rule, allowed_from
 
 # --- who sees and who acts ------------------------------------------------------------------
 
@@ -145,6 +152,57 @@ def precheck(dossier: Dossier, action: Action, *, by: User) -> None:
         raise InvalidTransition(
             f"Không thể “{action}” khi hồ sơ đang ở trạng thái “{State(dossier.state).label}”."
         )
+
+
+def available_actions(dossier: Dossier, user: User) -> list[Action]:
+    """Exactly the actions ``user`` may take on the dossier now, judged as the services
+    judge them (the dossier pages offer these and nothing else)."""
+    if not user.is_authenticated or dossier.state == State.DRAFT:
+        return []
+    step = workflow.active_step(dossier) if dossier.state == State.IN_PROCESS else None
+    found: list[Action] = []
+    for action in allowed_from(State(dossier.state)):
+        try:
+            precheck(dossier, action, by=user)
+        except DossierError:
+            continue
+        _, agency = _acting_agency(dossier, TRANSITIONS[action], user)
+        if _refined(dossier, action, user, agency, step):
+            found.append(action)
+    return found
+
+
+def _refined(
+    dossier: Dossier, action: Action, user: User, agency: Agency | None, step: DossierStep | None
+) -> bool:
+    """The checks each service adds to the transition table, read-only."""
+    leader = agency is not None and _holds(user, agency, Role.LEADER)
+    match action:
+        case Action.REQUEST_SUPPLEMENT:
+            if dossier.state in (State.SUBMITTED, State.RECEIVED):
+                return _holds(user, dossier.receiving_agency, Role.ONE_STOP_OFFICER)
+            return _holds(user, dossier.current_agency, Role.SPECIALIST)
+        case Action.ASSIGN:
+            return step is not None
+        case Action.COMPLETE_STEP:
+            return step is not None and _may_carry(step, user, agency)
+        case Action.TRANSFER:
+            return (
+                step is not None
+                and step.agency_role != AgencyRole.CONSULTED
+                and (_may_carry(step, user, agency) or leader)
+            )
+        case Action.CONSULT:
+            return step is None or _may_carry(step, user, agency) or leader
+        case Action.ANSWER_CONSULTATION:
+            return dossier.consultations.filter(
+                state=ConsultationState.OPEN, agency_id__in=officer_agency_ids(user)
+            ).exists()
+        case Action.RESULT_READY:
+            return step is None
+        case Action.APOLOGISE:
+            return not dossier.apologised and dossier.due_at is not None
+    return True
 
 
 def _save(dossier: Dossier, *fields: str) -> None:
@@ -289,6 +347,11 @@ def check_submission(sub: Submission, *, by: User) -> dict[str, list[str]]:
             sub.applicant.tax_code = check_tax_code(sub.applicant.tax_code)
         except ValidationError as exc:
             problems["applicant.tax_code"] = exc.messages
+    if sub.applicant is not None and sub.applicant.phone:
+        try:
+            sub.applicant.phone = normalise_phone(sub.applicant.phone)
+        except ValidationError as exc:
+            problems["applicant.phone"] = exc.messages
     if sub.applicant is not None and sub.applicant.id_number:
         try:
             check_id_number(sub.applicant.id_number)

@@ -5,20 +5,27 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from motcua.backoffice import presenting
 from motcua.catalog import services as catalog
 from motcua.catalog.models import Agency, Procedure
+from motcua.core.http import client_ip
+from motcua.core.throttle import lookup_allowed
 from motcua.documents import services as documents
 from motcua.documents.errors import DocumentRejected
 from motcua.documents.models import StoredFile
 from motcua.dossiers import forms, services
-from motcua.dossiers.errors import InvalidInput, NotVisible
+from motcua.dossiers.errors import DossierError, InvalidInput, NotVisible
 from motcua.dossiers.events import Context
 from motcua.dossiers.models import Dossier, State
+from motcua.dossiers.transitions import Action
+from motcua.workflow import steps as workflow
 
 from . import eform
 
@@ -149,20 +156,153 @@ def file_dossier(request: HttpRequest, code: str, draft_id: int | None = None) -
     )
 
 
+MY_PAGE_SIZE = 20
+
+
 @login_required
-def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        dossier = services.get_visible(request.user, code)
-    except NotVisible:
-        raise Http404 from None
+@require_safe
+def my_dossiers(request: HttpRequest) -> HttpResponse:
+    """The citizen's dossiers (filed or owned), newest first, states in plain words."""
+    rows = (
+        Dossier.objects.filter(Q(account=request.user) | Q(owner=request.user))
+        .select_related("procedure", "current_agency")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(rows, MY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/my_dossiers.html",
+        {
+            "page": page,
+            "rows": [(d, presenting.PLAIN_STATE[State(d.state)]) for d in page.object_list],
+        },
+    )
+
+
+def _citizen_page(
+    request: HttpRequest, dossier: Dossier, *, error: DossierError | None = None
+) -> HttpResponse:
+    allowed = set(services.available_actions(dossier, request.user))
+    step = workflow.active_step(dossier) if dossier.state == State.IN_PROCESS else None
+    request_event = (
+        dossier.events.filter(action=Action.REQUEST_SUPPLEMENT).order_by("-seq").first()
+        if dossier.state == State.SUPPLEMENT_REQUESTED
+        else None
+    )
+    apology = dossier.events.filter(action=Action.APOLOGISE).order_by("-seq").first()
     return render(
         request,
         "portal/dossier.html",
         {
             "dossier": dossier,
-            "documents": dossier.documents.select_related("stored_file"),
-            "events": dossier.events.order_by("seq"),
+            "plain_state": presenting.PLAIN_STATE[State(dossier.state)],
+            "current_step": step,
+            "documents": presenting.documents(dossier),
+            "timeline": presenting.timeline(dossier, for_citizen=True),
+            "forms": presenting.printable_forms(dossier, officer=False),
+            "may_supplement": Action.SUPPLEMENT in allowed,
+            "may_withdraw": Action.WITHDRAW in allowed,
+            "missing": request_event.data.get("missing", []) if request_event else [],
+            "supplement_documents": list(dossier.version.documents.all())
+            if Action.SUPPLEMENT in allowed
+            else [],
+            "apology": apology,
+            "answered_at": dossier.events.filter(action=Action.SUPPLEMENT)
+            .order_by("-seq")
+            .values_list("at", flat=True)
+            .first(),
+            "error": error,
         },
+        status=error.status if error else 200,
+    )
+
+
+@login_required
+@require_safe
+def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        dossier = services.get_visible(request.user, code)
+    except NotVisible:
+        raise Http404 from None
+    return _citizen_page(request, dossier)
+
+
+@login_required
+@require_POST
+def supplement_dossier(request: HttpRequest, code: str) -> HttpResponse:
+    """The citizen answers Form 02 by uploading what was asked."""
+    try:
+        dossier = services.get_visible(request.user, code)
+    except NotVisible:
+        raise Http404 from None
+    files: dict[str, list[StoredFile]] = {}
+    try:
+        for document in dossier.version.documents.all():
+            for upload in request.FILES.getlist(f"document_{document.key}"):
+                try:
+                    stored = documents.store_upload(
+                        upload, name=upload.name, owner=request.user, uploaded_by=request.user
+                    )
+                except DocumentRejected as exc:
+                    raise InvalidInput(exc.messages[0], {document.key: exc.messages}) from None
+                files.setdefault(document.key, []).append(stored)
+        services.supplement(
+            dossier, ctx=Context.of(request), files=files, note=request.POST.get("note", "")
+        )
+    except DossierError as exc:
+        dossier.refresh_from_db()
+        return _citizen_page(request, dossier, error=exc)
+    messages.success(request, _("Đã gửi hồ sơ bổ sung."))
+    return redirect("portal:dossier", code=dossier.code)
+
+
+@login_required
+@require_POST
+def withdraw_dossier(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        dossier = services.get_visible(request.user, code)
+    except NotVisible:
+        raise Http404 from None
+    try:
+        services.withdraw(dossier, ctx=Context.of(request), reason=request.POST.get("reason", ""))
+    except DossierError as exc:
+        dossier.refresh_from_db()
+        return _citizen_page(request, dossier, error=exc)
+    messages.success(request, _("Đã rút hồ sơ."))
+    return redirect("portal:dossier", code=dossier.code)
+
+
+@require_http_methods(["GET", "POST"])
+def lookup(request: HttpRequest) -> HttpResponse:
+    """The public look-up: code with the owner's phone or ID number, the same rules (and the
+    same per-address limit) as ``GET /api/v1/lookup``. POST keeps the phone out of URLs and
+    logs."""
+    found = None
+    error = ""
+    status = 200
+    data = request.POST
+    if request.method == "POST":
+        if not lookup_allowed(client_ip(request)):
+            error, status = _("Tra cứu quá nhiều lần; vui lòng thử lại sau một phút."), 429
+        else:
+            try:
+                found = services.lookup(
+                    data.get("code", ""),
+                    phone=data.get("phone", ""),
+                    id_number=data.get("id_number", ""),
+                )
+            except DossierError as exc:
+                error, status = exc.message, exc.status
+    return render(
+        request,
+        "portal/lookup.html",
+        {
+            "found": found,
+            "plain_state": presenting.PLAIN_STATE[State(found.state)] if found else "",
+            "error": error,
+            "code": data.get("code", ""),
+        },
+        status=status,
     )
 
 

@@ -29,3 +29,11 @@ def dmy_hm(value: datetime | None) -> str:
     if value is None:
         return ""
     return timezone.localtime(value).strftime("%H:%M %d/%m/%Y")
+
+
+@register.filter
+def get(mapping, key):
+    """``mapping[key]`` in a template, or an empty string (error lists keyed by field)."""
+    if hasattr(mapping, "get"):
+        return mapping.get(key, "")
+    return ""
