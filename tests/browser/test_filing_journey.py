@@ -46,7 +46,7 @@ def test_a_citizen_files_a_birth_registration_on_a_phone(demo, page_at, tmp_path
     page.wait_for_url(re.compile(r"/ho-so/"))
     dossier = Dossier.objects.get()
     assert dossier.code in page.get_by_role("heading", level=1).inner_text()
-    assert page.get_by_role("status").inner_text() == "Mới nộp"
+    assert "Đã nộp, đang chờ cán bộ tiếp nhận" in page.locator(".status-box").inner_text()
     assert dossier.documents.count() == 3
     assert dossier.form_data["ho_ten"] == "Nguyễn Văn Bình"
     screenshot(page, "filing-done-phone")

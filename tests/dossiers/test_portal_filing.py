@@ -23,7 +23,7 @@ def test_a_citizen_files_through_the_web_form_and_sees_the_code(world, client):
     assert response.status_code == 302
     assert response["Location"] == f"/ho-so/{dossier.code}/"
     page = client.get(response["Location"]).content.decode()
-    assert dossier.code in page and "Mới nộp" in page
+    assert dossier.code in page and "Đã nộp, đang chờ cán bộ tiếp nhận" in page
 
 
 def test_the_self_check_lists_what_is_missing_and_keeps_a_draft(world, client):

@@ -1,0 +1,2 @@
+from tests.backoffice.conftest import client_for  # noqa: F401
+from tests.workflow.conftest import clock, flow, world  # noqa: F401
