@@ -110,10 +110,18 @@ def form_values(dossier: Dossier) -> list[tuple[str, str]]:
     properties = schema.get("properties", {})
     values = dossier.form_data or {}
     ordered = [k for k in properties if k in values] + [k for k in values if k not in properties]
-    return [(properties.get(k, {}).get("title", k), _show(values[k])) for k in ordered]
+    return [
+        (properties.get(k, {}).get("title", k), _show(values[k], properties.get(k, {})))
+        for k in ordered
+    ]
 
 
-def _show(value) -> str:
+def _show(value, schema: dict | None = None) -> str:
+    if (schema or {}).get("format") == "date" and isinstance(value, str):
+        try:
+            return datetime.strptime(value, "%Y-%m-%d").strftime("%d/%m/%Y")
+        except ValueError:
+            return value
     if isinstance(value, bool):
         return "Có" if value else "Không"
     if isinstance(value, list):
