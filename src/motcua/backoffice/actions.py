@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, time
 
 from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext_noop as N_
 
 from motcua.accounts.models import User
 from motcua.catalog.models import Agency
@@ -19,24 +20,24 @@ from motcua.dossiers.transitions import Action
 
 # What the officer sees on each action's button, in Vietnamese.
 LABELS: dict[Action, str] = {
-    Action.RECEIVE: "Tiếp nhận",
-    Action.REQUEST_SUPPLEMENT: "Yêu cầu bổ sung",
-    Action.REFUSE: "Từ chối tiếp nhận",
-    Action.ROUTE: "Chuyển xử lý",
-    Action.ASSIGN: "Phân công",
-    Action.COMPLETE_STEP: "Hoàn thành bước",
-    Action.TRANSFER: "Chuyển cơ quan khác (liên thông)",
-    Action.CONSULT: "Xin ý kiến",
-    Action.ANSWER_CONSULTATION: "Trả lời xin ý kiến",
-    Action.REQUEST_PAYMENT: "Yêu cầu thực hiện nghĩa vụ tài chính",
-    Action.CONFIRM_PAYMENT: "Xác nhận đã nộp tiền",
-    Action.APOLOGISE: "Xin lỗi, hẹn lại ngày trả",
-    Action.STOP: "Dừng giải quyết",
-    Action.RESULT_READY: "Duyệt kết quả",
-    Action.RETURN_RESULT: "Trả kết quả",
-    Action.SUBMIT: "Nộp hồ sơ",
-    Action.SUPPLEMENT: "Bổ sung hồ sơ",
-    Action.WITHDRAW: "Rút hồ sơ",
+    Action.RECEIVE: N_("Tiếp nhận"),
+    Action.REQUEST_SUPPLEMENT: N_("Yêu cầu bổ sung"),
+    Action.REFUSE: N_("Từ chối tiếp nhận"),
+    Action.ROUTE: N_("Chuyển xử lý"),
+    Action.ASSIGN: N_("Phân công"),
+    Action.COMPLETE_STEP: N_("Hoàn thành bước"),
+    Action.TRANSFER: N_("Chuyển cơ quan khác (liên thông)"),
+    Action.CONSULT: N_("Xin ý kiến"),
+    Action.ANSWER_CONSULTATION: N_("Trả lời xin ý kiến"),
+    Action.REQUEST_PAYMENT: N_("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    Action.CONFIRM_PAYMENT: N_("Xác nhận đã nộp tiền"),
+    Action.APOLOGISE: N_("Xin lỗi, hẹn lại ngày trả"),
+    Action.STOP: N_("Dừng giải quyết"),
+    Action.RESULT_READY: N_("Duyệt kết quả"),
+    Action.RETURN_RESULT: N_("Trả kết quả"),
+    Action.SUBMIT: N_("Nộp hồ sơ"),
+    Action.SUPPLEMENT: N_("Bổ sung hồ sơ"),
+    Action.WITHDRAW: N_("Rút hồ sơ"),
 }
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from motcua.accounts.models import User
 from motcua.catalog.models import Agency
@@ -21,48 +22,48 @@ APOLOGY_DEFAULT_DAYS = 3
 ACTION_VALUES = frozenset(a.value for a in Action)
 
 EVENT_LABELS = {
-    Action.SUBMIT: "Nộp hồ sơ",
-    Action.RECEIVE: "Tiếp nhận hồ sơ",
-    Action.REQUEST_SUPPLEMENT: "Yêu cầu bổ sung hồ sơ",
-    Action.SUPPLEMENT: "Bổ sung hồ sơ",
-    Action.REFUSE: "Từ chối tiếp nhận",
-    Action.ROUTE: "Chuyển xử lý",
-    Action.ASSIGN: "Phân công",
-    Action.COMPLETE_STEP: "Hoàn thành bước",
-    Action.TRANSFER: "Chuyển cơ quan (liên thông)",
-    Action.CONSULT: "Xin ý kiến",
-    Action.ANSWER_CONSULTATION: "Trả lời xin ý kiến",
-    Action.REQUEST_PAYMENT: "Yêu cầu thực hiện nghĩa vụ tài chính",
-    Action.CONFIRM_PAYMENT: "Đã thực hiện nghĩa vụ tài chính",
-    Action.APOLOGISE: "Xin lỗi và hẹn lại ngày trả kết quả",
-    Action.STOP: "Dừng giải quyết",
-    Action.WITHDRAW: "Rút hồ sơ",
-    Action.RESULT_READY: "Có kết quả giải quyết",
-    Action.RETURN_RESULT: "Trả kết quả",
+    Action.SUBMIT: N_("Nộp hồ sơ"),
+    Action.RECEIVE: N_("Tiếp nhận hồ sơ"),
+    Action.REQUEST_SUPPLEMENT: N_("Yêu cầu bổ sung hồ sơ"),
+    Action.SUPPLEMENT: N_("Bổ sung hồ sơ"),
+    Action.REFUSE: N_("Từ chối tiếp nhận"),
+    Action.ROUTE: N_("Chuyển xử lý"),
+    Action.ASSIGN: N_("Phân công"),
+    Action.COMPLETE_STEP: N_("Hoàn thành bước"),
+    Action.TRANSFER: N_("Chuyển cơ quan (liên thông)"),
+    Action.CONSULT: N_("Xin ý kiến"),
+    Action.ANSWER_CONSULTATION: N_("Trả lời xin ý kiến"),
+    Action.REQUEST_PAYMENT: N_("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    Action.CONFIRM_PAYMENT: N_("Đã thực hiện nghĩa vụ tài chính"),
+    Action.APOLOGISE: N_("Xin lỗi và hẹn lại ngày trả kết quả"),
+    Action.STOP: N_("Dừng giải quyết"),
+    Action.WITHDRAW: N_("Rút hồ sơ"),
+    Action.RESULT_READY: N_("Có kết quả giải quyết"),
+    Action.RETURN_RESULT: N_("Trả kết quả"),
 }
 
 # The citizen reads the state in plain words (issue 4 §2).
 PLAIN_STATE = {
-    State.DRAFT: "Bản nháp, chưa nộp",
-    State.SUBMITTED: "Đã nộp, đang chờ cán bộ tiếp nhận",
-    State.RECEIVED: "Đã được tiếp nhận",
-    State.REFUSED: "Không được tiếp nhận",
-    State.IN_PROCESS: "Đang được giải quyết",
-    State.SUPPLEMENT_REQUESTED: "Cần bạn bổ sung giấy tờ",
-    State.AWAITING_PAYMENT: "Chờ bạn nộp phí, lệ phí",
-    State.WITHDRAWN: "Bạn đã rút hồ sơ",
-    State.STOPPED: "Cơ quan đã dừng giải quyết",
-    State.RESULT_READY: "Đã có kết quả, chờ nhận",
-    State.RETURNED: "Đã trả kết quả",
+    State.DRAFT: N_("Bản nháp, chưa nộp"),
+    State.SUBMITTED: N_("Đã nộp, đang chờ cán bộ tiếp nhận"),
+    State.RECEIVED: N_("Đã được tiếp nhận"),
+    State.REFUSED: N_("Không được tiếp nhận"),
+    State.IN_PROCESS: N_("Đang được giải quyết"),
+    State.SUPPLEMENT_REQUESTED: N_("Cần bạn bổ sung giấy tờ"),
+    State.AWAITING_PAYMENT: N_("Chờ bạn nộp phí, lệ phí"),
+    State.WITHDRAWN: N_("Bạn đã rút hồ sơ"),
+    State.STOPPED: N_("Cơ quan đã dừng giải quyết"),
+    State.RESULT_READY: N_("Đã có kết quả, chờ nhận"),
+    State.RETURNED: N_("Đã trả kết quả"),
 }
 
 FORM_TITLES = {
-    "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01)",
-    "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)",
-    "03": "Phiếu từ chối tiếp nhận giải quyết hồ sơ (Mẫu 03)",
-    "04": "Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)",
-    "05": "Thông báo dừng giải quyết hồ sơ (Mẫu 05)",
-    "06": "Phiếu kiểm soát quá trình giải quyết hồ sơ (Mẫu 06)",
+    "01": N_("Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01)"),
+    "02": N_("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)"),
+    "03": N_("Phiếu từ chối tiếp nhận giải quyết hồ sơ (Mẫu 03)"),
+    "04": N_("Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)"),
+    "05": N_("Thông báo dừng giải quyết hồ sơ (Mẫu 05)"),
+    "06": N_("Phiếu kiểm soát quá trình giải quyết hồ sơ (Mẫu 06)"),
 }
 
 

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from motcua.accounts.identity import mask_id_number
@@ -212,7 +213,9 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
     except DossierError as exc:
         found.refresh_from_db()
         return _dossier_page(request, found, error=exc, failed=chosen)
-    messages.success(request, f"Đã thực hiện: {actions.LABELS[chosen]}.")
+    messages.success(
+        request, _("Đã thực hiện: %(action)s.") % {"action": _(actions.LABELS[chosen])}
+    )
     if not services.visible_to(request.user).filter(pk=updated.pk).exists():
         # Handed to an agency this officer does not belong to: back to the queue.
         return redirect("backoffice:home")
