@@ -4,7 +4,12 @@ Numbering and titles of Circular 03/2025/TT-VPCP, Appendix I:
 
 * Mẫu số 01 — Giấy tiếp nhận hồ sơ và hẹn trả kết quả (:func:`render_form_01`);
 * Mẫu số 02 — Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (:func:`render_form_02`);
-* Mẫu số 03 — Phiếu từ chối tiếp nhận giải quyết hồ sơ (:func:`render_form_03`).
+* Mẫu số 03 — Phiếu từ chối tiếp nhận giải quyết hồ sơ (:func:`render_form_03`);
+* Mẫu số 04 — Phiếu xin lỗi và hẹn lại ngày trả kết quả (:func:`render_form_04`);
+* Mẫu số 05 — Thông báo dừng giải quyết hồ sơ (:func:`render_form_05`);
+* Mẫu số 06 — Phiếu kiểm soát quá trình giải quyết hồ sơ (:func:`render_form_06`);
+* Mẫu số 07 — Sổ theo dõi hồ sơ, per receiving agency and period, as PDF and XLSX
+  (:mod:`.register`: :func:`render_register_pdf`, :func:`render_register_xlsx`).
 
 Each form is built from the dossier and its events only (what was received, asked or refused,
 when and by whom), never from request data, so a reprint says what the log says. The layout
@@ -23,14 +28,17 @@ from typing import Any
 
 import segno
 from django.conf import settings
+from django.db.models import Q
 from django.template.loader import render_to_string
 
 from motcua.accounts.identity import mask_id_number
+from motcua.accounts.models import OfficerRole
 from motcua.catalog import services as catalog
 from motcua.catalog.models import Agency, DocumentKind, UnitLevel
 from motcua.core.calendar import VN_TZ
+from motcua.workflow.models import Consultation, DossierStep
 
-from ..models import Delivery, Dossier, DossierEvent, State
+from ..models import Delivery, Dossier, DossierEvent, State, Timeliness
 from ..transitions import Action
 from .pdf import html_to_pdf
 
@@ -39,10 +47,19 @@ __all__ = [
     "form_01_context",
     "form_02_context",
     "form_03_context",
+    "form_04_context",
+    "form_05_context",
+    "form_06_context",
     "qr_code",
+    "render_for",
     "render_form_01",
     "render_form_02",
     "render_form_03",
+    "render_form_04",
+    "render_form_05",
+    "render_form_06",
+    "render_register_pdf",
+    "render_register_xlsx",
 ]
 
 # The QR code as embedded: a PNG of ``QR_SCALE`` pixels per module with the standard quiet
@@ -65,6 +82,11 @@ class FormSpec:
 FORM_01 = FormSpec("01", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả", "dossiers/forms/form_01.html")
 FORM_02 = FormSpec("02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", "dossiers/forms/form_02.html")
 FORM_03 = FormSpec("03", "Phiếu từ chối tiếp nhận giải quyết hồ sơ", "dossiers/forms/form_03.html")
+FORM_04 = FormSpec("04", "Phiếu xin lỗi và hẹn lại ngày trả kết quả", "dossiers/forms/form_04.html")
+FORM_05 = FormSpec("05", "Thông báo dừng giải quyết hồ sơ", "dossiers/forms/form_05.html")
+FORM_06 = FormSpec(
+    "06", "Phiếu kiểm soát quá trình giải quyết hồ sơ", "dossiers/forms/form_06.html"
+)
 
 
 # --- public interface ---------------------------------------------------------------------
@@ -85,6 +107,24 @@ def render_form_02(dossier: Dossier, event: DossierEvent | None = None) -> bytes
 def render_form_03(dossier: Dossier) -> bytes:
     """Mẫu số 03 for a dossier refused at reception, with the reasons given."""
     return _render(FORM_03, form_03_context(dossier))
+
+
+def render_form_04(dossier: Dossier) -> bytes:
+    """Mẫu số 04 for the dossier's apology (moved due date, once), signed by the head of the
+    agency that apologised."""
+    return _render(FORM_04, form_04_context(dossier))
+
+
+def render_form_05(dossier: Dossier) -> bytes:
+    """Mẫu số 05 for a dossier whose handling the agency stopped, with the reason given."""
+    return _render(FORM_05, form_05_context(dossier))
+
+
+def render_form_06(dossier: Dossier) -> bytes:
+    """Mẫu số 06, the process control slip: every hand-over of the dossier from its event
+    log, with the time, who gave, who received and whether the giver was early, on time or
+    late. For officers (``render_for`` refuses it to a citizen)."""
+    return _render(FORM_06, form_06_context(dossier))
 
 
 def qr_code(code: str) -> segno.QRCode:
@@ -174,13 +214,378 @@ def form_03_context(dossier: Dossier) -> dict[str, Any]:
             f"{dossier.get_state_display()}”): không có Phiếu từ chối tiếp nhận để in."
         )
     agency = event.actor_agency or dossier.receiving_agency
-    reasons = [line.strip() for line in event.note.splitlines() if line.strip()]
     return {
         **_common(FORM_03, dossier, agency, event.at),
-        "reasons": reasons,
+        "reasons": _lines(event.note),
         "officer": _person(event.actor),
         "submitted_on": _dmy(dossier.submitted_at) if dossier.submitted_at else "",
     }
+
+
+def form_04_context(dossier: Dossier) -> dict[str, Any]:
+    _require_code(dossier)
+    events = _events(dossier)
+    event = _latest(events, Action.APOLOGISE)
+    if event is None:
+        raise FormNotApplicable(
+            f"Hồ sơ {dossier.code} không có lần xin lỗi, hẹn lại ngày trả kết quả nào: không "
+            "có Phiếu xin lỗi và hẹn lại ngày trả kết quả để in."
+        )
+    agency = event.actor_agency or dossier.receiving_agency
+    receipt = _latest([e for e in events if e.seq < event.seq], Action.RECEIVE)
+    old_due = _parse_moment(event.data.get("old_due_at"))
+    new_due = _parse_moment(event.data.get("new_due_at"))
+    limit = catalog.limit_at(dossier.version, dossier.receiving_agency)
+    return {
+        **_common(FORM_04, dossier, agency, event.at),
+        "reasons": _lines(event.note),
+        "limit_text": str(limit) if limit is not None else "",
+        "received_on": _dmy(receipt.at) if receipt else "",
+        "receiving_agency": dossier.receiving_agency,
+        "old_due_at": _spoken_moment(old_due) if old_due else "",
+        "new_due_at": _spoken_moment(new_due) if new_due else "",
+        # Decree 118/2025: at least one working day before the due date; a later apology
+        # stands, but the form says it came late.
+        "in_window": bool(event.data.get("in_window", True)),
+        "apologised_on": _dmy(event.at),
+        "officer": _person(event.actor),
+    }
+
+
+def form_05_context(dossier: Dossier) -> dict[str, Any]:
+    _require_code(dossier)
+    events = _events(dossier)
+    event = _latest(events, Action.STOP)
+    if dossier.state != State.STOPPED or event is None:
+        raise FormNotApplicable(
+            f"Hồ sơ {dossier.code} không bị dừng giải quyết (trạng thái “"
+            f"{dossier.get_state_display()}”): không có Thông báo dừng giải quyết hồ sơ để in."
+        )
+    agency = event.actor_agency or dossier.current_agency
+    receipt = _latest(events, Action.RECEIVE)
+    return {
+        **_common(FORM_05, dossier, agency, event.at),
+        "reasons": _lines(event.note),
+        "stopped_at": _spoken_moment(event.at),
+        "submitted_on": _dmy(dossier.submitted_at) if dossier.submitted_at else "",
+        "received_on": _dmy(receipt.at) if receipt else "",
+        "receiving_agency": dossier.receiving_agency,
+        "officer": _person(event.actor),
+    }
+
+
+def form_06_context(dossier: Dossier) -> dict[str, Any]:
+    _require_code(dossier)
+    events = _events(dossier)
+    receipt = _latest(events, Action.RECEIVE)
+    if receipt is None:
+        raise FormNotApplicable(
+            f"Hồ sơ {dossier.code} chưa được tiếp nhận: chưa có Phiếu kiểm soát quá trình "
+            "giải quyết hồ sơ."
+        )
+    slip = _ControlSlip(dossier, events)
+    rows = slip.rows()
+    agency = dossier.receiving_agency
+    apology = _latest(events, Action.APOLOGISE)
+    return {
+        **_common(FORM_06, dossier, agency, events[-1].at),
+        "rows": rows,
+        "received_at": _spoken_moment(receipt.at),
+        "handling_agency": slip.handling_agency,
+        "partners": slip.partners,
+        "due_at": _spoken_moment(slip.due_at) if slip.due_at else "",
+        "apologised_from": _dmy(_parse_moment(apology.data.get("old_due_at")))
+        if apology and apology.data.get("old_due_at")
+        else "",
+        "state": dossier.get_state_display(),
+    }
+
+
+# --- Form 06: the hand-overs read from the event log ----------------------------------------
+
+NO_RESULT = "—"
+_APPLICANT = "Người nộp hồ sơ"
+_OWNER = "Chủ hồ sơ"
+
+
+class _ControlSlip:
+    """Walks the events once, keeping what each row needs to know from earlier ones: the
+    due date in force, each step's own deadline and who asked a supplement or an opinion."""
+
+    HAND_OVERS = {
+        Action.RECEIVE: "_receive",
+        Action.ROUTE: "_route",
+        Action.ASSIGN: "_assign",
+        Action.COMPLETE_STEP: "_complete_step",
+        Action.TRANSFER: "_transfer",
+        Action.REQUEST_SUPPLEMENT: "_request_supplement",
+        Action.SUPPLEMENT: "_supplement",
+        Action.CONSULT: "_consult",
+        Action.ANSWER_CONSULTATION: "_answer_consultation",
+        Action.RESULT_READY: "_result_ready",
+        Action.RETURN_RESULT: "_return_result",
+    }
+
+    def __init__(self, dossier: Dossier, events: list[DossierEvent]) -> None:
+        self.dossier = dossier
+        self.events = events
+        self.agencies = self._agencies()
+        self.due_at: datetime | None = None
+        self.step_due: dict[int, datetime] = {}
+        self.handling_agency = ""
+        self.partners: list[str] = []
+        self._asked_supplement: Agency | None = None
+        self._consulting: dict[Any, Agency | None] = {}
+
+    def _agencies(self) -> dict[str, Agency]:
+        """Every agency the events name by code, in one query."""
+        codes: set[str] = set()
+        for event in self.events:
+            data = event.data
+            for key in ("to_agency", "from_agency", "handling_agency", "agency"):
+                if isinstance(data.get(key), str):
+                    codes.add(data[key])
+            for step in [*data.get("steps", []), data.get("step"), data.get("next_step")]:
+                if isinstance(step, dict) and step.get("agency"):
+                    codes.add(step["agency"])
+        return Agency.objects.filter(code__in=codes).in_bulk(field_name="code")
+
+    def name_of(self, code: str | None) -> str:
+        if not code:
+            return ""
+        agency = self.agencies.get(code)
+        return agency.name if agency else code
+
+    def _partner(self, code: str | None) -> None:
+        name = self.name_of(code)
+        if name and name != self.handling_agency and name not in self.partners:
+            self.partners.append(name)
+
+    def rows(self) -> list[dict[str, str]]:
+        rows = []
+        for event in self.events:
+            handler = self.HAND_OVERS.get(event.action)
+            if handler is None:
+                self._follow(event)  # not a hand-over, but it may move the due date
+                continue
+            row = getattr(self, handler)(event)
+            row.setdefault("giver_person", _person(event.actor))
+            row["at"] = _local(event.at).strftime("%d/%m/%Y %H:%M")
+            row["note"] = event.note.strip()
+            rows.append(row)
+        for n, row in enumerate(rows, start=1):
+            row["n"] = str(n)
+        return rows
+
+    # Each handler: one hand-over row (giver, receiver, result of the giver's part, what).
+
+    def _follow(self, event: DossierEvent) -> None:
+        if event.action == Action.APOLOGISE:
+            self.due_at = _parse_moment(event.data.get("new_due_at")) or self.due_at
+        elif event.action == Action.CONFIRM_PAYMENT and "due_at" in event.data:
+            self.due_at = _parse_moment(event.data.get("due_at"))
+
+    def _receive(self, event: DossierEvent) -> dict[str, str]:
+        self.due_at = _parse_moment(event.data.get("due_at"))
+        agency = event.actor_agency or self.dossier.receiving_agency
+        return {
+            "what": "Tiếp nhận hồ sơ",
+            "giver": _APPLICANT,
+            "giver_person": self.dossier.submitter_name,
+            "receiver": agency.name,
+            "receiver_detail": _person(event.actor),
+            "result": NO_RESULT,
+        }
+
+    def _route(self, event: DossierEvent) -> dict[str, str]:
+        data = event.data
+        steps = [s for s in data.get("steps", []) if isinstance(s, dict)]
+        active = next((s for s in steps if s.get("order") == data.get("active_step")), None)
+        for step in steps:
+            if step.get("due_at") and step.get("state") == "active":
+                self.step_due[step["order"]] = _parse_moment(step["due_at"])
+        self.handling_agency = self.name_of(data.get("handling_agency") or data.get("to_agency"))
+        # The reception steps were done by the desk now handing over: their timeliness.
+        done = [s.get("timeliness") for s in steps if s.get("state") == "done"]
+        result = _worst(done) if done else _judge(event.at, self.due_at)
+        return {
+            "what": "Chuyển hồ sơ đến cơ quan giải quyết",
+            "giver": self._actor_agency(event),
+            "receiver": self.name_of(data.get("to_agency")),
+            "receiver_detail": _step_label(active),
+            "result": result,
+        }
+
+    def _assign(self, event: DossierEvent) -> dict[str, str]:
+        data = event.data
+        agency = self.name_of(data.get("agency")) or self._actor_agency(event)
+        return {
+            "what": f"Giao xử lý bước {data.get('step')}. {data.get('step_name', '')}".strip(),
+            "giver": agency,
+            "receiver": agency,
+            "receiver_detail": data.get("assignee_name", ""),
+            "result": NO_RESULT,
+        }
+
+    def _complete_step(self, event: DossierEvent) -> dict[str, str]:
+        data = event.data
+        step = data.get("step") or {}
+        target = data.get("next_step")
+        due = _parse_moment(step.get("due_at")) or self.step_due.get(step.get("order"))
+        if data.get("send_back"):
+            what = f"Trả lại bước trước ({_step_label(step)})"
+            result = _judge(event.at, due or self.due_at)
+        else:
+            what = f"Hoàn thành bước {step.get('order')}. {step.get('name', '')}".strip()
+            result = _label(step.get("timeliness")) or _judge(event.at, due or self.due_at)
+        if isinstance(target, dict):
+            if target.get("due_at"):
+                self.step_due[target["order"]] = _parse_moment(target["due_at"])
+            detail = _step_label(target)
+        else:
+            detail = "Đã xong các bước xử lý, chờ ban hành kết quả"
+        return {
+            "what": what,
+            "giver": self.name_of(data.get("from_agency")) or self._actor_agency(event),
+            "receiver": self.name_of(data.get("to_agency")),
+            "receiver_detail": detail,
+            "result": result,
+        }
+
+    def _transfer(self, event: DossierEvent) -> dict[str, str]:
+        data = event.data
+        self._partner(data.get("to_agency"))
+        due = self.step_due.get(data.get("step")) or self.due_at
+        return {
+            "what": "Chuyển liên thông",
+            "giver": self.name_of(data.get("from_agency")) or self._actor_agency(event),
+            "receiver": self.name_of(data.get("to_agency")),
+            "receiver_detail": _step_label(
+                {"order": data.get("step"), "name": data.get("step_name", "")}
+            ),
+            "result": _judge(event.at, due),
+        }
+
+    def _request_supplement(self, event: DossierEvent) -> dict[str, str]:
+        data = event.data
+        self._asked_supplement = event.actor_agency
+        if data.get("at_reception", True):
+            self.due_at = None  # the clock never started
+            result = NO_RESULT
+        else:
+            # After 3 working days, or a second time: the agency's fault, counted late.
+            result = _label(Timeliness.LATE if data.get("agency_fault") else Timeliness.ON_TIME)
+        names = "; ".join(m.get("name", "") for m in data.get("missing", []) if m.get("name"))
+        return {
+            "what": f"Yêu cầu bổ sung, hoàn thiện hồ sơ (lần {data.get('round') or 1})"
+            + (f": {names}" if names else ""),
+            "giver": self._actor_agency(event),
+            "receiver": _OWNER,
+            "receiver_detail": self.dossier.owner_name,
+            "result": result,
+        }
+
+    def _supplement(self, event: DossierEvent) -> dict[str, str]:
+        back_to_reception = event.to_state == State.SUBMITTED
+        agency = (
+            self.dossier.receiving_agency
+            if back_to_reception or self._asked_supplement is None
+            else self._asked_supplement
+        )
+        self.due_at = _parse_moment(event.data.get("due_at"))
+        if not back_to_reception:
+            self.step_due.clear()  # the asking step restarts with its full budget
+        return {
+            "what": "Nộp bổ sung hồ sơ",
+            "giver": _APPLICANT,
+            "receiver": agency.name,
+            "receiver_detail": "",
+            "result": NO_RESULT,
+        }
+
+    def _consult(self, event: DossierEvent) -> dict[str, str]:
+        data = event.data
+        self._consulting[data.get("consultation")] = event.actor_agency
+        self._partner(data.get("agency"))
+        due = _parse_moment(data.get("due_at"))
+        return {
+            "what": "Xin ý kiến" + (f", hạn trả lời {_hm_dmy(due)}" if due else ""),
+            "giver": self._actor_agency(event),
+            "receiver": self.name_of(data.get("agency")),
+            "receiver_detail": "",
+            "result": NO_RESULT,
+        }
+
+    def _answer_consultation(self, event: DossierEvent) -> dict[str, str]:
+        data = event.data
+        asking = self._consulting.get(data.get("consultation"))
+        late = data.get("late")
+        return {
+            "what": "Trả lời xin ý kiến",
+            "giver": self.name_of(data.get("agency")) or self._actor_agency(event),
+            "receiver": asking.name if asking else "",
+            "receiver_detail": "",
+            "result": _label(Timeliness.LATE)
+            if late
+            else _judge(event.at, _parse_moment(data.get("due_at"))),
+        }
+
+    def _result_ready(self, event: DossierEvent) -> dict[str, str]:
+        return {
+            "what": "Có kết quả giải quyết, chuyển bộ phận trả kết quả",
+            "giver": self._actor_agency(event),
+            "receiver": self.dossier.receiving_agency.name,
+            "receiver_detail": "",
+            "result": _label(event.data.get("timeliness")) or _judge(event.at, self.due_at),
+        }
+
+    def _return_result(self, event: DossierEvent) -> dict[str, str]:
+        delivery = event.data.get("delivery") or self.dossier.delivery
+        label = Delivery(delivery).label if delivery in Delivery.values else ""
+        return {
+            "what": "Trả kết quả" + (f" ({label[0].lower()}{label[1:]})" if label else ""),
+            "giver": self._actor_agency(event),
+            "receiver": _OWNER,
+            "receiver_detail": self.dossier.owner_name,
+            "result": _judge(event.at, self.due_at),
+        }
+
+    def _actor_agency(self, event: DossierEvent) -> str:
+        return event.actor_agency.name if event.actor_agency else ""
+
+
+_SEVERITY = [Timeliness.EARLY, Timeliness.ON_TIME, Timeliness.LATE]
+
+
+def _worst(values: list[Any]) -> str:
+    known = [Timeliness(v) for v in values if v in Timeliness.values]
+    return _label(max(known, key=_SEVERITY.index)) if known else NO_RESULT
+
+
+def _label(value: Any) -> str:
+    return Timeliness(value).label if value in Timeliness.values else ""
+
+
+def _judge(at: datetime, due: datetime | None) -> str:
+    """Early (a day before the due day), on time or late, like ``deadlines.judge``; nothing
+    to judge against without a due date."""
+    if due is None:
+        return NO_RESULT
+    if at > due:
+        return _label(Timeliness.LATE)
+    if _local(at).date() < _local(due).date():
+        return _label(Timeliness.EARLY)
+    return _label(Timeliness.ON_TIME)
+
+
+def _step_label(step: dict[str, Any] | None) -> str:
+    if not step or step.get("order") is None:
+        return ""
+    return f"Bước {step['order']}. {step.get('name', '')}".strip()
+
+
+def _hm_dmy(moment: datetime) -> str:
+    return _local(moment).strftime("%H:%M %d/%m/%Y")
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -284,6 +689,10 @@ def _place_name(agency: Agency) -> str:
         return ""
 
 
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def _person(user: Any) -> str:
     if user is None:
         return ""
@@ -313,15 +722,19 @@ def _documents_received(dossier: Dossier, until: datetime) -> list[dict[str, Any
 
 
 FORMS = {
-    "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
-    "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
-    "03": "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
+    "01": FORM_01.title,
+    "02": FORM_02.title,
+    "03": FORM_03.title,
+    "04": FORM_04.title,
+    "05": FORM_05.title,
+    "06": FORM_06.title,
 }
 
 
 def render_for(dossier: Dossier, number: str, *, viewer) -> bytes:
     """The form ``number`` of a dossier as the viewer may see it: the ID number in full for
-    the dossier's own citizen, masked for everyone else (Personal Data Protection Law)."""
+    the dossier's own citizen, masked for everyone else (Personal Data Protection Law); the
+    process control slip (06) only for the officers of the agencies that hold or held it."""
     if number == "01":
         own = viewer is not None and viewer.pk in (dossier.account_id, dossier.owner_id)
         return render_form_01(dossier, mask_id=not own)
@@ -329,4 +742,33 @@ def render_for(dossier: Dossier, number: str, *, viewer) -> bytes:
         return render_form_02(dossier)
     if number == "03":
         return render_form_03(dossier)
+    if number == "04":
+        return render_form_04(dossier)
+    if number == "05":
+        return render_form_05(dossier)
+    if number == "06":
+        if not is_officer_of(dossier, viewer):
+            raise FormNotApplicable(
+                "Phiếu kiểm soát quá trình giải quyết hồ sơ là phiếu nội bộ, chỉ dành cho cán "
+                "bộ các cơ quan giải quyết hồ sơ."
+            )
+        return render_form_06(dossier)
     raise FormNotApplicable(f"Không có mẫu số {number}.")
+
+
+def is_officer_of(dossier: Dossier, viewer) -> bool:
+    """The viewer holds an active officer role at an agency that receives, holds, held a
+    step of, was consulted on or acted on the dossier."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return False
+    involved = (
+        Q(agency_id__in=[dossier.receiving_agency_id, dossier.current_agency_id])
+        | Q(agency_id__in=DossierStep.objects.filter(dossier=dossier).values("agency_id"))
+        | Q(agency_id__in=Consultation.objects.filter(dossier=dossier).values("agency_id"))
+        | Q(agency_id__in=DossierEvent.objects.filter(dossier=dossier).values("actor_agency_id"))
+    )
+    return OfficerRole.objects.filter(user=viewer, active=True).filter(involved).exists()
+
+
+# Mẫu số 07 builds on the helpers above.
+from .register import render_register_pdf, render_register_xlsx  # noqa: E402
