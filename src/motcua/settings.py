@@ -257,6 +257,8 @@ MOTCUA = {
     "SAME_DAY_CUTOFF": "15:00",
     # The province this installation serves (statistics office code); HCMC in the demo.
     "PROVINCE_CODE": int(env("MOTCUA_PROVINCE_CODE", "79")),
+    # Public dossier look-ups per client address per minute (portal and API together).
+    "LOOKUP_PER_MINUTE": int(env("MOTCUA_LOOKUP_PER_MINUTE", "30")),
     # Sign-in: free attempts per (account, IP), then delays doubling up to the maximum.
     # The demo (development profile) is lenient.
     "SIGNIN_FREE_ATTEMPTS": int(

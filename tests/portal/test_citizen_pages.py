@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.cache import cache
 
-from motcua.core.throttle import LOOKUP_LIMIT
+from motcua.core.throttle import lookup_limit
 from motcua.dossiers import services
 from motcua.dossiers.models import State
 from tests.documents.samples import pdf
@@ -97,7 +97,7 @@ def test_the_public_look_up_page_follows_the_api_rules(flow, client):
 def test_the_look_up_page_and_the_api_share_one_limit_per_address(flow, client):
     cache.clear()
     dossier = flow.file()
-    for _ in range(LOOKUP_LIMIT):
+    for _ in range(lookup_limit()):
         client.get("/api/v1/lookup", {"code": dossier.code, "phone": "0901234567"})
     response = client.post("/tra-cuu/", {"code": dossier.code, "phone": "0901234567"})
     assert response.status_code == 429

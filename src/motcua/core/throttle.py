@@ -3,10 +3,10 @@ every profile, so all workers agree)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-LOOKUP_LIMIT = 30  # public dossier look-ups per address per minute (API and portal together)
 
 
 def allow(bucket: str, ip: str, limit: int) -> bool:
@@ -24,5 +24,10 @@ def allow(bucket: str, ip: str, limit: int) -> bool:
     return count <= limit
 
 
+def lookup_limit() -> int:
+    """Public dossier look-ups per address per minute, API and portal together."""
+    return settings.MOTCUA["LOOKUP_PER_MINUTE"]
+
+
 def lookup_allowed(ip: str) -> bool:
-    return allow("lookup", ip, LOOKUP_LIMIT)
+    return allow("lookup", ip, lookup_limit())
