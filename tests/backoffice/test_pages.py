@@ -295,3 +295,28 @@ def test_a_counter_dossier_of_a_registered_citizen_shows_in_their_dossiers(flow,
     assert dossier.channel == "post" and dossier.owner == flow.citizen
     mine = client_for(flow.citizen).get("/ho-so-cua-toi/").content.decode()
     assert dossier.code in mine
+
+
+def test_the_register_comes_as_pdf_and_xlsx_for_my_agencies_only(flow, client_for, clock):
+    dossier = services.receive(flow.file(), ctx=flow.ctx(flow.one_stop))
+    client = client_for(flow.one_stop)
+    day = clock.now.strftime("%Y-%m-%d")
+    query = {"agency": flow.desk_x.code, "from": day, "to": day}
+    as_pdf = client.get("/mot-cua/so-theo-doi/", {**query, "format": "pdf"})
+    assert as_pdf.status_code == 200 and as_pdf["Content-Type"] == "application/pdf"
+    as_xlsx = client.get("/mot-cua/so-theo-doi/", {**query, "format": "xlsx"})
+    assert as_xlsx["Content-Disposition"].startswith("attachment")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(b"".join(as_xlsx))).active
+    assert dossier.code in {cell.value for row in sheet.iter_rows() for cell in row}
+    # Another desk's register is not offered: the form page comes back instead.
+    other = client.get(
+        "/mot-cua/so-theo-doi/", {**query, "agency": flow.desk_y.code, "format": "pdf"}
+    )
+    assert other["Content-Type"].startswith("text/html")
+    backwards = client.get(
+        "/mot-cua/so-theo-doi/",
+        {**query, "from": "2026-03-10", "to": "2026-03-01", "format": "pdf"},
+    )
+    assert backwards.status_code == 422
