@@ -200,6 +200,9 @@ def test_the_document_viewer_shows_the_file_through_the_access_checked_view(flow
     assert src in page.content.decode()
     inline = client.get(src)
     assert inline.status_code == 200 and inline["Content-Disposition"].startswith("inline")
+    # Framed by our own viewer page only, and nothing in the file runs.
+    assert inline["X-Frame-Options"] == "SAMEORIGIN"
+    assert inline["Content-Security-Policy"] == "sandbox; frame-ancestors 'self'"
     other = client_for(flow.one_stop_y)
     assert (
         other.get(f"/mot-cua/ho-so/{dossier.code}/tai-lieu/{item.stored_file_id}/").status_code

@@ -116,6 +116,18 @@ def test_counter_reception_with_a_printed_receipt(demo, page_at, tmp_path):
     assert dossier.code in text and "Phan Văn Tài" in text
 
 
+def _pdf_viewer_opened(page) -> bool:
+    """Chromium's PDF viewer (an extension frame) came up inside the viewer page's frame."""
+    for _ in range(50):
+        urls = [frame.url for frame in page.frames]
+        if any(u.endswith("?inline=1") for u in urls) and any(
+            u.startswith("chrome-extension://") for u in urls
+        ):
+            return True
+        page.wait_for_timeout(200)
+    return False
+
+
 def _filed_online(login: str = "congdan") -> Dossier:
     """A birth registration filed by the demo citizen through the service (the online
     filing in the browser has its own journey)."""
@@ -166,6 +178,11 @@ def test_a_supplement_round_trip(demo, page_at, tmp_path):
 
     open_from_queue(desk, "Đã bổ sung", dossier.code)
     assert "Bổ sung lần 1" in desk.content()
+    # The new scan opens in the browser's own PDF viewer, framed by the dossier's page.
+    desk.get_by_role("link", name="Xem: giay-chung-sinh-ro.pdf").click()
+    assert _pdf_viewer_opened(desk), [frame.url for frame in desk.frames]
+    snap(desk, "journey-supplement-viewer")
+    desk.go_back()
     act(desk, "receive")
     dossier.refresh_from_db()
     assert dossier.state == State.RECEIVED

@@ -46,7 +46,7 @@ def body(response) -> bytes:
 
 def assert_private_headers(response) -> None:
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Security-Policy"] == "sandbox"
+    assert response["Content-Security-Policy"] == "sandbox; frame-ancestors 'self'"
     assert response["Cache-Control"] == "private, no-store"
 
 

@@ -68,7 +68,9 @@ def download(request: HttpRequest, file_id: uuid.UUID) -> HttpResponse:
         "inline" if inline else "attachment", stored.original_name
     )
     response["X-Content-Type-Options"] = "nosniff"
-    # Set here, so Django's CSP middleware leaves it alone: nothing in the file may run.
-    response["Content-Security-Policy"] = "sandbox"
+    # Set here, so Django's CSP middleware leaves it alone: nothing in the file may run. Our
+    # own pages may frame it (the officer's document viewer); no one else's.
+    response["Content-Security-Policy"] = "sandbox; frame-ancestors 'self'"
+    response["X-Frame-Options"] = "SAMEORIGIN"
     response["Cache-Control"] = "private, no-store"
     return response
