@@ -4,7 +4,7 @@ allowed now, counter reception, the register. Views parse, call one service, ren
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import wraps
 
 from django.contrib import messages
@@ -267,8 +267,19 @@ def register(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("format", "")
     error = ""
     if chosen is not None and kind in ("pdf", "xlsx"):
+        rows = Dossier.objects.filter(
+            receiving_agency=chosen,
+            submitted_at__gte=datetime.combine(start, time(0), tzinfo=VN_TZ),
+            submitted_at__lt=datetime.combine(end + timedelta(days=1), time(0), tzinfo=VN_TZ),
+        )
         if end < start or (end - start).days > 366:
-            error = "Khoảng thời gian phải từ 1 ngày đến 1 năm, ngày đầu trước ngày cuối."
+            error = _("Khoảng thời gian phải từ 1 ngày đến 1 năm, ngày đầu trước ngày cuối.")
+        elif kind == "pdf" and rows.count() > REGISTER_PDF_MAX_ROWS:
+            # A PDF of thousands of rows takes minutes to lay out; the spreadsheet does not.
+            error = _(
+                "Kỳ này có hơn %(n)s hồ sơ, quá dài để in PDF; vui lòng tải bảng tính XLSX "
+                "hoặc chọn kỳ ngắn hơn."
+            ) % {"n": f"{REGISTER_PDF_MAX_ROWS:,}".replace(",", ".")}
         else:
             render_file = forms.render_register_pdf if kind == "pdf" else forms.render_register_xlsx
             content = render_file(chosen, start, end)
@@ -293,6 +304,7 @@ def register(request: HttpRequest) -> HttpResponse:
     )
 
 
+REGISTER_PDF_MAX_ROWS = 2000
 REGISTER_TYPES = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -8,7 +8,6 @@ from django.core.cache import cache
 from django.utils import timezone
 
 
-
 def allow(bucket: str, ip: str, limit: int) -> bool:
     """Count one request of ``ip`` in ``bucket`` for the current minute; False past
     ``limit``."""

@@ -308,7 +308,8 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dossier_form(request: HttpRequest, code: str, number: str) -> HttpResponse:
-    """Forms 01–03 of a dossier as PDF, for its citizen and its officers."""
+    """Forms 01–06 of a dossier as PDF, for its citizen and its officers (06 for officers
+    only)."""
     try:
         dossier = services.get_visible(request.user, code)
         pdf = forms.render_for(dossier, number, viewer=request.user)
