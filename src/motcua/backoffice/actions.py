@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, time
 
 from django.http import HttpRequest, QueryDict
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from motcua.accounts.models import User
 from motcua.catalog.models import Agency
@@ -20,24 +20,24 @@ from motcua.dossiers.transitions import Action
 
 # What the officer sees on each action's button, in Vietnamese.
 LABELS: dict[Action, str] = {
-    Action.RECEIVE: N_("Tiếp nhận"),
-    Action.REQUEST_SUPPLEMENT: N_("Yêu cầu bổ sung"),
-    Action.REFUSE: N_("Từ chối tiếp nhận"),
-    Action.ROUTE: N_("Chuyển xử lý"),
-    Action.ASSIGN: N_("Phân công"),
-    Action.COMPLETE_STEP: N_("Hoàn thành bước"),
-    Action.TRANSFER: N_("Chuyển cơ quan khác (liên thông)"),
-    Action.CONSULT: N_("Xin ý kiến"),
-    Action.ANSWER_CONSULTATION: N_("Trả lời xin ý kiến"),
-    Action.REQUEST_PAYMENT: N_("Yêu cầu thực hiện nghĩa vụ tài chính"),
-    Action.CONFIRM_PAYMENT: N_("Xác nhận đã nộp tiền"),
-    Action.APOLOGISE: N_("Xin lỗi, hẹn lại ngày trả"),
-    Action.STOP: N_("Dừng giải quyết"),
-    Action.RESULT_READY: N_("Duyệt kết quả"),
-    Action.RETURN_RESULT: N_("Trả kết quả"),
-    Action.SUBMIT: N_("Nộp hồ sơ"),
-    Action.SUPPLEMENT: N_("Bổ sung hồ sơ"),
-    Action.WITHDRAW: N_("Rút hồ sơ"),
+    Action.RECEIVE: gettext_noop("Tiếp nhận"),
+    Action.REQUEST_SUPPLEMENT: gettext_noop("Yêu cầu bổ sung"),
+    Action.REFUSE: gettext_noop("Từ chối tiếp nhận"),
+    Action.ROUTE: gettext_noop("Chuyển xử lý"),
+    Action.ASSIGN: gettext_noop("Phân công"),
+    Action.COMPLETE_STEP: gettext_noop("Hoàn thành bước"),
+    Action.TRANSFER: gettext_noop("Chuyển cơ quan khác (liên thông)"),
+    Action.CONSULT: gettext_noop("Xin ý kiến"),
+    Action.ANSWER_CONSULTATION: gettext_noop("Trả lời xin ý kiến"),
+    Action.REQUEST_PAYMENT: gettext_noop("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    Action.CONFIRM_PAYMENT: gettext_noop("Xác nhận đã nộp tiền"),
+    Action.APOLOGISE: gettext_noop("Xin lỗi, hẹn lại ngày trả"),
+    Action.STOP: gettext_noop("Dừng giải quyết"),
+    Action.RESULT_READY: gettext_noop("Duyệt kết quả"),
+    Action.RETURN_RESULT: gettext_noop("Trả kết quả"),
+    Action.SUBMIT: gettext_noop("Nộp hồ sơ"),
+    Action.SUPPLEMENT: gettext_noop("Bổ sung hồ sơ"),
+    Action.WITHDRAW: gettext_noop("Rút hồ sơ"),
 }
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from motcua.accounts.models import User
 from motcua.catalog.models import Agency
@@ -22,48 +22,48 @@ APOLOGY_DEFAULT_DAYS = 3
 ACTION_VALUES = frozenset(a.value for a in Action)
 
 EVENT_LABELS = {
-    Action.SUBMIT: N_("Nộp hồ sơ"),
-    Action.RECEIVE: N_("Tiếp nhận hồ sơ"),
-    Action.REQUEST_SUPPLEMENT: N_("Yêu cầu bổ sung hồ sơ"),
-    Action.SUPPLEMENT: N_("Bổ sung hồ sơ"),
-    Action.REFUSE: N_("Từ chối tiếp nhận"),
-    Action.ROUTE: N_("Chuyển xử lý"),
-    Action.ASSIGN: N_("Phân công"),
-    Action.COMPLETE_STEP: N_("Hoàn thành bước"),
-    Action.TRANSFER: N_("Chuyển cơ quan (liên thông)"),
-    Action.CONSULT: N_("Xin ý kiến"),
-    Action.ANSWER_CONSULTATION: N_("Trả lời xin ý kiến"),
-    Action.REQUEST_PAYMENT: N_("Yêu cầu thực hiện nghĩa vụ tài chính"),
-    Action.CONFIRM_PAYMENT: N_("Đã thực hiện nghĩa vụ tài chính"),
-    Action.APOLOGISE: N_("Xin lỗi và hẹn lại ngày trả kết quả"),
-    Action.STOP: N_("Dừng giải quyết"),
-    Action.WITHDRAW: N_("Rút hồ sơ"),
-    Action.RESULT_READY: N_("Có kết quả giải quyết"),
-    Action.RETURN_RESULT: N_("Trả kết quả"),
+    Action.SUBMIT: gettext_noop("Nộp hồ sơ"),
+    Action.RECEIVE: gettext_noop("Tiếp nhận hồ sơ"),
+    Action.REQUEST_SUPPLEMENT: gettext_noop("Yêu cầu bổ sung hồ sơ"),
+    Action.SUPPLEMENT: gettext_noop("Bổ sung hồ sơ"),
+    Action.REFUSE: gettext_noop("Từ chối tiếp nhận"),
+    Action.ROUTE: gettext_noop("Chuyển xử lý"),
+    Action.ASSIGN: gettext_noop("Phân công"),
+    Action.COMPLETE_STEP: gettext_noop("Hoàn thành bước"),
+    Action.TRANSFER: gettext_noop("Chuyển cơ quan (liên thông)"),
+    Action.CONSULT: gettext_noop("Xin ý kiến"),
+    Action.ANSWER_CONSULTATION: gettext_noop("Trả lời xin ý kiến"),
+    Action.REQUEST_PAYMENT: gettext_noop("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    Action.CONFIRM_PAYMENT: gettext_noop("Đã thực hiện nghĩa vụ tài chính"),
+    Action.APOLOGISE: gettext_noop("Xin lỗi và hẹn lại ngày trả kết quả"),
+    Action.STOP: gettext_noop("Dừng giải quyết"),
+    Action.WITHDRAW: gettext_noop("Rút hồ sơ"),
+    Action.RESULT_READY: gettext_noop("Có kết quả giải quyết"),
+    Action.RETURN_RESULT: gettext_noop("Trả kết quả"),
 }
 
 # The citizen reads the state in plain words (issue 4 §2).
 PLAIN_STATE = {
-    State.DRAFT: N_("Bản nháp, chưa nộp"),
-    State.SUBMITTED: N_("Đã nộp, đang chờ cán bộ tiếp nhận"),
-    State.RECEIVED: N_("Đã được tiếp nhận"),
-    State.REFUSED: N_("Không được tiếp nhận"),
-    State.IN_PROCESS: N_("Đang được giải quyết"),
-    State.SUPPLEMENT_REQUESTED: N_("Cần bạn bổ sung giấy tờ"),
-    State.AWAITING_PAYMENT: N_("Chờ bạn nộp phí, lệ phí"),
-    State.WITHDRAWN: N_("Bạn đã rút hồ sơ"),
-    State.STOPPED: N_("Cơ quan đã dừng giải quyết"),
-    State.RESULT_READY: N_("Đã có kết quả, chờ nhận"),
-    State.RETURNED: N_("Đã trả kết quả"),
+    State.DRAFT: gettext_noop("Bản nháp, chưa nộp"),
+    State.SUBMITTED: gettext_noop("Đã nộp, đang chờ cán bộ tiếp nhận"),
+    State.RECEIVED: gettext_noop("Đã được tiếp nhận"),
+    State.REFUSED: gettext_noop("Không được tiếp nhận"),
+    State.IN_PROCESS: gettext_noop("Đang được giải quyết"),
+    State.SUPPLEMENT_REQUESTED: gettext_noop("Cần bạn bổ sung giấy tờ"),
+    State.AWAITING_PAYMENT: gettext_noop("Chờ bạn nộp phí, lệ phí"),
+    State.WITHDRAWN: gettext_noop("Bạn đã rút hồ sơ"),
+    State.STOPPED: gettext_noop("Cơ quan đã dừng giải quyết"),
+    State.RESULT_READY: gettext_noop("Đã có kết quả, chờ nhận"),
+    State.RETURNED: gettext_noop("Đã trả kết quả"),
 }
 
 FORM_TITLES = {
-    "01": N_("Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01)"),
-    "02": N_("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)"),
-    "03": N_("Phiếu từ chối tiếp nhận giải quyết hồ sơ (Mẫu 03)"),
-    "04": N_("Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)"),
-    "05": N_("Thông báo dừng giải quyết hồ sơ (Mẫu 05)"),
-    "06": N_("Phiếu kiểm soát quá trình giải quyết hồ sơ (Mẫu 06)"),
+    "01": gettext_noop("Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01)"),
+    "02": gettext_noop("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)"),
+    "03": gettext_noop("Phiếu từ chối tiếp nhận giải quyết hồ sơ (Mẫu 03)"),
+    "04": gettext_noop("Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)"),
+    "05": gettext_noop("Thông báo dừng giải quyết hồ sơ (Mẫu 05)"),
+    "06": gettext_noop("Phiếu kiểm soát quá trình giải quyết hồ sơ (Mẫu 06)"),
 }
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, F, Q, QuerySet
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from motcua.accounts.models import OfficerRole, Role, User
 from motcua.core import clock
@@ -164,17 +164,17 @@ class Queue:
 
 _OFFICERS = (Role.ONE_STOP_OFFICER, Role.SPECIALIST, Role.LEADER)
 QUEUES: tuple[Queue, ...] = (
-    Queue("cho-tiep-nhan", N_("Chờ tiếp nhận"), (Role.ONE_STOP_OFFICER,), _to_receive),
-    Queue("da-bo-sung", N_("Đã bổ sung"), _OFFICERS, _supplemented),
-    Queue("chuyen-xu-ly", N_("Chờ chuyển xử lý"), (Role.ONE_STOP_OFFICER,), _to_route),
-    Queue("viec-cua-toi", N_("Việc của tôi"), (Role.SPECIALIST, Role.LEADER), _my_steps),
-    Queue("cho-phan-cong", N_("Chờ phân công"), (Role.LEADER,), _to_assign),
-    Queue("cho-duyet", N_("Chờ duyệt kết quả"), (Role.LEADER,), _to_approve),
-    Queue("xin-y-kien", N_("Được xin ý kiến"), _OFFICERS, _consulted),
-    Queue("sap-den-han", N_("Sắp đến hạn"), _OFFICERS, _due_soon),
-    Queue("qua-han", N_("Quá hạn"), _OFFICERS, _overdue),
-    Queue("tra-ket-qua", N_("Chờ trả kết quả"), (Role.ONE_STOP_OFFICER,), _to_return),
-    Queue("tat-ca", N_("Tất cả hồ sơ"), _OFFICERS, _all),
+    Queue("cho-tiep-nhan", gettext_noop("Chờ tiếp nhận"), (Role.ONE_STOP_OFFICER,), _to_receive),
+    Queue("da-bo-sung", gettext_noop("Đã bổ sung"), _OFFICERS, _supplemented),
+    Queue("chuyen-xu-ly", gettext_noop("Chờ chuyển xử lý"), (Role.ONE_STOP_OFFICER,), _to_route),
+    Queue("viec-cua-toi", gettext_noop("Việc của tôi"), (Role.SPECIALIST, Role.LEADER), _my_steps),
+    Queue("cho-phan-cong", gettext_noop("Chờ phân công"), (Role.LEADER,), _to_assign),
+    Queue("cho-duyet", gettext_noop("Chờ duyệt kết quả"), (Role.LEADER,), _to_approve),
+    Queue("xin-y-kien", gettext_noop("Được xin ý kiến"), _OFFICERS, _consulted),
+    Queue("sap-den-han", gettext_noop("Sắp đến hạn"), _OFFICERS, _due_soon),
+    Queue("qua-han", gettext_noop("Quá hạn"), _OFFICERS, _overdue),
+    Queue("tra-ket-qua", gettext_noop("Chờ trả kết quả"), (Role.ONE_STOP_OFFICER,), _to_return),
+    Queue("tat-ca", gettext_noop("Tất cả hồ sơ"), _OFFICERS, _all),
 )
 BY_SLUG = {queue.slug: queue for queue in QUEUES}
 
