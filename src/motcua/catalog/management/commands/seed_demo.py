@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from motcua.accounts.demo import DEMO_PASSWORD, DEMO_USERS, load_demo_users
@@ -5,10 +6,21 @@ from motcua.catalog.demo import load_demo_agencies, load_demo_catalog
 from motcua.catalog.geography import load_units
 
 DEMO_SIGN_INS = [(u.username, DEMO_PASSWORD, u.description) for u in DEMO_USERS]
+# Dossiers generated on the first run (issue 4 §3); none under the test profile, whose
+# fixtures load the demo for pages that expect it empty.
+DEMO_DOSSIERS = 0 if settings.PROFILE == "test" else 300
 
 
 class Command(BaseCommand):
-    help = "Load the demo (units, HCMC agencies, catalog, sign-ins); safe to run again."
+    help = "Load the demo (units, HCMC agencies, catalog, sign-ins, dossiers); safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dossiers",
+            type=int,
+            default=DEMO_DOSSIERS,
+            help="dossiers to generate when there are none yet (default %(default)s)",
+        )
 
     def handle(self, *args, **options):
         units = load_units()
@@ -17,3 +29,13 @@ class Command(BaseCommand):
         report = load_demo_catalog()
         self.stdout.write(f"Danh mục thủ tục: {report.summary()}")
         self.stdout.write(f"Tài khoản thử nghiệm: {load_demo_users()}")
+        if options["dossiers"]:
+            from motcua.dossiers.models import Dossier
+
+            if Dossier.objects.exists():
+                self.stdout.write("Hồ sơ mẫu: đã có hồ sơ, giữ nguyên.")
+            else:
+                from motcua.dossiers.demo import generate
+
+                generated = generate(options["dossiers"])
+                self.stdout.write(f"Hồ sơ mẫu: {generated.summary()}")
