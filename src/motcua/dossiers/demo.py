@@ -39,7 +39,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.db.models import F
 from jsonschema import Draft202012Validator, FormatChecker
 from stdnum.vn import mst
@@ -72,6 +72,7 @@ log = logging.getLogger("motcua.dossiers.demo")
 
 DAYS = 60  # dossiers are submitted over the last DAYS days
 CHUNK = 500  # dossiers replayed in time order per chunk (one worker's unit of work)
+RETRIES = 5  # replays of a dossier that lost a deadlock to another worker
 REQUEST_ID = "demo-generator"
 
 # --- people ------------------------------------------------------------------------------
@@ -1839,6 +1840,7 @@ class GenerationReport:
     timeliness: Counter = field(default_factory=Counter)
     scenarios: Counter = field(default_factory=Counter)
     cut_short: int = 0
+    retried: int = 0  # replays after losing a deadlock to another worker (PostgreSQL)
     failed: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -1849,6 +1851,7 @@ class GenerationReport:
         self.timeliness.update(other.timeliness)
         self.scenarios.update(other.scenarios)
         self.cut_short += other.cut_short
+        self.retried += other.retried
         self.failed += other.failed
         self.errors += other.errors[: max(0, 50 - len(self.errors))]
 
@@ -1869,6 +1872,8 @@ class GenerationReport:
         ]
         if self.cut_short:
             text.append(f"  dừng sớm (hành động tiếp theo rơi vào tương lai): {self.cut_short}")
+        if self.retried:
+            text.append(f"  làm lại sau khi tranh khóa với tiến trình khác: {self.retried}")
         if self.failed:
             text.append(f"  lỗi: {self.failed}; " + "; ".join(self.errors[:5]))
         return "\n".join(text)
@@ -1898,10 +1903,8 @@ class Generator:
         self.data_store = {}  # a chunk's files never depend on another chunk's
         plans = sorted((self.planner.plan(i) for i in range(start, stop)), key=_plan_order)
         for plan in plans:
-            replay = Replay(self, plan)
             try:
-                with transaction.atomic():
-                    finished = replay.run()
+                replay, finished = self._replay(plan, report)
             except (DossierError, ValidationError) as exc:
                 report.failed += 1
                 if len(report.errors) < 50:
@@ -1920,6 +1923,30 @@ class Generator:
             if progress is not None:
                 progress(1)
         return report
+
+    def _replay(self, plan: Plan, report: GenerationReport) -> tuple[Replay, bool]:
+        """One dossier in one transaction: its whole history or nothing. On PostgreSQL two
+        workers may deadlock (the services' row locks take the agencies' rows too): the
+        loser replays its dossier again from the start."""
+        for attempt in range(RETRIES):
+            if attempt:
+                plan = self.planner.plan(plan.index)  # a fresh random stream
+            replay = Replay(self, plan)
+            kept = dict(self.data_store)
+            try:
+                with transaction.atomic():
+                    return replay, replay.run()
+            except OperationalError as exc:
+                self.data_store = kept  # those files went with the transaction
+                code = getattr(exc.__cause__, "sqlstate", None)
+                if code not in ("40P01", "40001") or attempt == RETRIES - 1:
+                    raise
+                report.retried += 1
+                time_module.sleep(0.05 * (attempt + 1))
+            except BaseException:
+                self.data_store = kept
+                raise
+        raise AssertionError("unreachable")
 
 
 def _plan_order(plan: Plan) -> tuple[datetime, int]:

@@ -55,6 +55,7 @@ class Command(BaseCommand):
             self.stdout.write("Hồ sơ mẫu: đã có hồ sơ, giữ nguyên.")
             return
         disable = options["no_progress"] or options["verbosity"] < 1
+        tqdm.monitor_interval = 0  # no monitor thread: the workers are forked
         with tqdm(total=count, unit=" hồ sơ", disable=disable, dynamic_ncols=True) as bar:
             report = demo.generate(
                 count, seed=options["seed"], now=now, workers=workers, progress=bar.update
