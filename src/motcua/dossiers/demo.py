@@ -32,7 +32,8 @@ import time as time_module
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -1990,6 +1991,25 @@ def generate(
         return GenerationReport()
     if workers > 1 and connection.vendor == "sqlite":
         raise ValueError("SQLite có một tiến trình ghi: chỉ chạy với 1 worker.")
+    with _quiet_files():
+        report = _generate(count, seed=seed, now=now, workers=workers, progress=progress)
+    report.seconds = time_module.perf_counter() - started
+    return report
+
+
+@contextmanager
+def _quiet_files() -> Iterator[None]:
+    """The documents app logs every stored file; thousands of demo scans are not news."""
+    logger = logging.getLogger("motcua.documents")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _generate(count: int, *, seed: int, now: datetime, workers: int, progress) -> GenerationReport:
     citizen_ids = prepare(count, seed=seed, today=_local_day(now))
     chunks = [(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
     report = GenerationReport(workers=max(1, workers))
@@ -2017,7 +2037,6 @@ def generate(
                 time_module.sleep(0.2)
             for result in pending:
                 report.merge(result.get())
-    report.seconds = time_module.perf_counter() - started
     return report
 
 
