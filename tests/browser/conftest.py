@@ -48,8 +48,9 @@ def browser():
 
 @pytest.fixture
 def demo(transactional_db):
-    """The whole demo (units, HCMC agencies, catalog) as `make run` loads it."""
-    call_command("seed_demo", verbosity=0)
+    """The demo as `make run` loads it (units, HCMC agencies, catalog, sign-ins), without its
+    generated dossiers, so each journey starts from an empty office."""
+    call_command("seed_demo", verbosity=0, dossiers=0)
 
 
 @pytest.fixture
