@@ -1196,6 +1196,8 @@ class Replay:
         self.clerk = self._holder(Role.ONE_STOP_OFFICER, self.desk)
         self.people = People(self.rng, generator.planner.wards)
         self.person: Person | None = None
+        # The orders of the internal steps (between reception and hand-over).
+        self.inner = workflow.inner_orders(catalog.steps_at(self.version, self.desk))
 
     # --- time
 
@@ -1625,9 +1627,7 @@ class Replay:
             step = workflow.active_step(self.dossier)
             if step is None:
                 return
-            left = DossierStep.objects.filter(
-                dossier=self.dossier, state__in=[StepState.ACTIVE, StepState.PENDING]
-            ).count()
+            left = sum(1 for order in self.inner if order >= step.order)
             if until_leader and step.officer_role == Role.LEADER:
                 return
             agency = self.dossier.current_agency
