@@ -771,6 +771,9 @@ COVERAGE: tuple[tuple[str, dict[str, Any]], ...] = (
     ("payment-at-result", {"owner": "congdan"}),
     ("returned", {"features": {"consult", "send_back"}}),
     ("leader-step", {"lateness": "overdue"}),
+    ("submitted", {"desk": "y"}),
+    ("submitted-after-supplement", {"desk": "y"}),
+    ("received", {"desk": "y", "lateness": "overdue"}),
 )
 # Office hours the actions of a dossier ending there need between reception and now.
 ROOM = {
@@ -868,6 +871,7 @@ class Plan:
     start: datetime  # submitted online, or brought to the counter / arrived by post
     received: datetime | None = None
     restart: datetime | None = None  # the supplement during processing is answered
+    late_supplement: bool = False  # asked after the 3 working days: the agency's fault
     rng: random.Random = field(default_factory=random.Random, repr=False)
 
     @property
@@ -1141,6 +1145,7 @@ class Planner:
             # Asked within the 3 working days after reception (now and then later: the
             # agency's fault), answered on c_day: the full limit counts again from then.
             gap = rng.randint(1, 3) if rng.random() < 0.85 else rng.randint(4, 6)
+            plan.late_supplement = gap > 3
             r_day = days.shift(c_day, -gap)
         r_day = days.shift(r_day, 0)  # a working day
         before = cutoff if offer.limit_kind == LimitKind.SAME_DAY else None
@@ -1432,7 +1437,10 @@ class Replay:
         saved = self.horizon
         if before is not None:
             self.horizon = min(self.horizon, before)
-        moment = self.office(agency, 0.3, 10, left=2)
+        if self.plan.late_supplement and before is not None and before > self.t:
+            moment = self._fit(self.in_office(agency, before, self.rng.uniform(0.6, 0.9)))
+        else:
+            moment = self.office(agency, 0.3, 10, left=2)
         self.horizon = saved
         self.act(
             moment,
