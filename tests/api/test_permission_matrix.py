@@ -66,7 +66,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "submitted": {
         "receive": (403, 404, 200, 404, 404, 404, 404),
         "request-supplement": (403, 404, 200, 404, 404, 404, 404),
-        "supplement": (409, 404, 403, 404, 404, 404, 404),
+        "supplement": (409, 404, 409, 404, 404, 404, 404),
         "refuse": (403, 404, 200, 404, 404, 404, 404),
         "route": (403, 404, 409, 404, 404, 404, 404),
         "request-payment": (403, 404, 409, 404, 404, 404, 404),
@@ -87,7 +87,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "received": {
         "receive": (403, 404, 409, 404, 404, 404, 404),
         "request-supplement": (403, 404, 200, 404, 404, 404, 404),  # still at reception
-        "supplement": (409, 404, 403, 404, 404, 404, 404),
+        "supplement": (409, 404, 409, 404, 404, 404, 404),
         "refuse": (403, 404, 409, 404, 404, 404, 404),  # refusal is at reception only
         "route": (403, 404, 200, 404, 404, 404, 404),
         "request-payment": (403, 404, 200, 404, 404, 404, 404),
@@ -107,7 +107,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "supplement_requested": {
         "receive": (403, 404, 409, 404, 404, 404, 404),
         "request-supplement": (403, 404, 409, 404, 404, 404, 404),
-        "supplement": (200, 404, 403, 404, 404, 404, 404),
+        "supplement": (200, 404, 200, 404, 404, 404, 404),
         "refuse": (403, 404, 200, 404, 404, 404, 404),
         "route": (403, 404, 409, 404, 404, 404, 404),
         "request-payment": (403, 404, 409, 404, 404, 404, 404),
@@ -128,7 +128,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
         "receive": (403, 404, 409, 404, 403, 403, 404),
         # During processing the specialist asks (DESIGN: Clock; services.request_supplement).
         "request-supplement": (403, 404, 403, 404, 200, 403, 404),
-        "supplement": (409, 404, 403, 404, 403, 403, 404),
+        "supplement": (409, 404, 409, 404, 403, 403, 404),
         "refuse": (403, 404, 409, 404, 403, 403, 404),
         "route": (403, 404, 409, 404, 403, 403, 404),
         "request-payment": (403, 404, 200, 404, 200, 403, 404),
@@ -150,7 +150,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "result_ready": {
         "receive": (403, 404, 409, 404, 403, 403, 404),
         "request-supplement": (403, 404, 409, 404, 409, 403, 404),
-        "supplement": (409, 404, 403, 404, 403, 403, 404),
+        "supplement": (409, 404, 409, 404, 403, 403, 404),
         "refuse": (403, 404, 409, 404, 403, 403, 404),
         "route": (403, 404, 409, 404, 403, 403, 404),
         "request-payment": (403, 404, 200, 404, 200, 403, 404),

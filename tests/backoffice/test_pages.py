@@ -323,3 +323,59 @@ def test_the_register_comes_as_pdf_and_xlsx_for_my_agencies_only(flow, client_fo
         {**query, "from": "2026-03-10", "to": "2026-03-01", "format": "pdf"},
     )
     assert backwards.status_code == 422
+
+
+def test_completing_a_step_can_hand_the_next_one_to_a_named_colleague(flow, client_for):
+    dossier = flow.routed()
+    client = client_for(flow.specialist)
+    page = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert "Giao bước tiếp theo (Phê duyệt) cho" in page
+    assert f'<option value="{flow.chairman.pk}">' in page
+    wrong = client.post(
+        f"/mot-cua/ho-so/{dossier.code}/complete-step/",
+        {"revision": dossier.revision, "next_assignee": flow.specialist_2.pk},
+    )
+    assert wrong.status_code == 422
+    assert "Người nhận bước tiếp theo phải là lãnh đạo" in wrong.content.decode()
+    dossier.refresh_from_db()
+    assert dossier.current_agency == flow.department  # nothing moved
+    client.post(
+        f"/mot-cua/ho-so/{dossier.code}/complete-step/",
+        {"revision": dossier.revision, "next_assignee": flow.chairman.pk},
+    )
+    step = dossier.steps.get(state="active")
+    assert (step.name, step.assignee) == ("Phê duyệt", flow.chairman)
+
+
+def test_the_desk_scans_in_a_supplement_brought_by_a_walk_in_applicant(flow, client_for):
+    client = client_for(flow.one_stop)
+    client.post(
+        "/mot-cua/tiep-nhan-tai-quay/",
+        {
+            "procedure": flow.version.procedure.code,
+            "agency": flow.desk_x.code,
+            "channel": "counter",
+            "delivery": "counter",
+            "owner_name": "Lê Thị Cúc",
+            "document_to-khai": _scan(),
+        },
+    )
+    dossier = Dossier.objects.get()
+    services.request_supplement(
+        dossier, ctx=flow.ctx(flow.one_stop), missing=[services.MissingItem("Tờ khai", "Mờ")]
+    )
+    dossier.refresh_from_db()
+    assert (
+        'id="action-supplement"' in client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    )
+    response = client.post(
+        f"/mot-cua/ho-so/{dossier.code}/supplement/",
+        {"revision": dossier.revision, "document_to-khai": _scan("to-khai-ro.pdf")},
+    )
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.state == State.SUBMITTED
+    scanned = dossier.documents.get(round=1).stored_file
+    assert scanned.digitized and scanned.uploaded_by == flow.one_stop
+    event = dossier.events.order_by("-seq").first()
+    assert (event.action, event.actor_agency) == ("supplement", flow.desk_x)

@@ -12,6 +12,9 @@ from django.utils.translation import gettext_noop
 from motcua.accounts.models import User
 from motcua.catalog.models import Agency
 from motcua.core.calendar import VN_TZ
+from motcua.documents import services as documents
+from motcua.documents.errors import DocumentRejected
+from motcua.documents.models import StoredFile
 from motcua.dossiers import services
 from motcua.dossiers.errors import ConcurrentUpdate, InvalidInput
 from motcua.dossiers.events import Context
@@ -36,7 +39,7 @@ LABELS: dict[Action, str] = {
     Action.RESULT_READY: gettext_noop("Duyệt kết quả"),
     Action.RETURN_RESULT: gettext_noop("Trả kết quả"),
     Action.SUBMIT: gettext_noop("Nộp hồ sơ"),
-    Action.SUPPLEMENT: gettext_noop("Bổ sung hồ sơ"),
+    Action.SUPPLEMENT: gettext_noop("Nhận bổ sung tại quầy"),
     Action.WITHDRAW: gettext_noop("Rút hồ sơ"),
 }
 
@@ -96,6 +99,34 @@ def _assignee(post: QueryDict) -> User:
     return found
 
 
+def _next_assignee(post: QueryDict) -> User | None:
+    chosen = _text(post, "next_assignee")
+    if not chosen:
+        return None
+    return User.objects.filter(pk=chosen if chosen.isdigit() else 0, is_active=True).first()
+
+
+def _scanned_supplement(request: HttpRequest, dossier: Dossier) -> Dossier:
+    """Papers the applicant brought to the desk, scanned in by the one-stop officer."""
+    files: dict[str, list[StoredFile]] = {}
+    for document in dossier.version.documents.all():
+        for upload in request.FILES.getlist(f"document_{document.key}"):
+            try:
+                stored = documents.store_upload(
+                    upload,
+                    name=upload.name,
+                    owner=dossier.owner,
+                    uploaded_by=request.user,
+                    digitized=True,
+                )
+            except DocumentRejected as exc:
+                raise InvalidInput(exc.messages[0], {document.key: exc.messages}) from None
+            files.setdefault(document.key, []).append(stored)
+    return services.supplement(
+        dossier, ctx=Context.of(request), files=files, note=_text(request.POST, "note")
+    )
+
+
 Handler = Callable[[Dossier, Context, QueryDict], Dossier]
 
 HANDLERS: dict[Action, Handler] = {
@@ -111,7 +142,11 @@ HANDLERS: dict[Action, Handler] = {
         d, ctx=c, assignee=_assignee(p), note=_text(p, "note")
     ),
     Action.COMPLETE_STEP: lambda d, c, p: services.complete_step(
-        d, ctx=c, note=_text(p, "note"), send_back=p.get("send_back") == "1"
+        d,
+        ctx=c,
+        note=_text(p, "note"),
+        send_back=p.get("send_back") == "1",
+        next_assignee=_next_assignee(p) if p.get("send_back") != "1" else None,
     ),
     Action.TRANSFER: lambda d, c, p: services.transfer(
         d, ctx=c, to_agency=_agency(p, "to_agency", required=True), note=_text(p, "note")
@@ -158,4 +193,6 @@ def perform(request: HttpRequest, dossier: Dossier, action: Action) -> Dossier:
     seen = request.POST.get("revision", "")
     if seen.isdigit() and int(seen) != dossier.revision:
         raise ConcurrentUpdate()
+    if action == Action.SUPPLEMENT:
+        return _scanned_supplement(request, dossier)
     return HANDLERS[action](dossier, Context.of(request), request.POST)

@@ -134,9 +134,14 @@ def _dossier_page(
 ) -> HttpResponse:
     scope: queues.Scope = request.scope
     allowed = [
-        a for a in services.available_actions(dossier, request.user) if a in actions.HANDLERS
+        a
+        for a in services.available_actions(dossier, request.user)
+        if a in actions.HANDLERS or a == Action.SUPPLEMENT
     ]
     step = workflow.active_step(dossier) if dossier.state == State.IN_PROCESS else None
+    following = (
+        workflow.next_step(dossier, step) if step and Action.COMPLETE_STEP in allowed else None
+    )
     context = {
         "dossier": dossier,
         "view": presenting.dossier_view(dossier, scope.now),
@@ -162,6 +167,11 @@ def _dossier_page(
         "post": request.POST if error else {},
         "forms": presenting.printable_forms(dossier, officer=True),
         "assignees": _assignees(step, dossier) if Action.ASSIGN in allowed else [],
+        "next_step": following,
+        "next_candidates": _candidates(following, dossier) if following else [],
+        "supplement_documents": list(dossier.version.documents.all())
+        if Action.SUPPLEMENT in allowed
+        else [],
         "agencies": Agency.objects.filter(is_active=True).order_by("tier__order", "name")
         if {Action.ROUTE, Action.TRANSFER, Action.CONSULT} & set(allowed)
         else [],
@@ -180,9 +190,15 @@ def _dossier_page(
 def _assignees(step, dossier: Dossier) -> list[User]:
     if step is None:
         return []
+    return _candidates(step, dossier, agency=dossier.current_agency)
+
+
+def _candidates(step, dossier: Dossier, agency: Agency | None = None) -> list[User]:
+    """Officers holding the step's role where it will be carried."""
+    agency = agency or workflow.carrier(step, dossier)
     return list(
         User.objects.filter(
-            officer_roles__agency=dossier.current_agency,
+            officer_roles__agency=agency,
             officer_roles__role=step.officer_role,
             officer_roles__active=True,
             is_active=True,
@@ -206,7 +222,7 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
         chosen = Action(action)
     except ValueError:
         raise Http404 from None
-    if chosen not in actions.HANDLERS:
+    if chosen not in actions.HANDLERS and chosen != Action.SUPPLEMENT:
         raise Http404
     try:
         updated = actions.perform(request, found, chosen)

@@ -114,7 +114,9 @@ def lock_for_action(dossier: Dossier, action: Action, *, by: User) -> tuple[Doss
     """Inside a transaction: lock the row, check revision, permission and state."""
     rule = TRANSITIONS[action]
     locked = (
-        Dossier.objects.select_for_update()
+        # of=self: lock the dossier only, not the agency, version and procedure rows joined
+        # in (on PostgreSQL they would serialise every action at a desk, and deadlock).
+        Dossier.objects.select_for_update(of=("self",))
         .select_related("version", "receiving_agency", "current_agency", "procedure")
         .get(pk=dossier.pk)
     )
@@ -740,10 +742,12 @@ def request_supplement(
 def supplement(
     dossier: Dossier, *, ctx: Context, files: Mapping[str, list[StoredFile]], note: str = ""
 ) -> Dossier:
-    """The citizen answers Form 02; a dossier asked at reception goes back to be received,
-    one asked during processing goes on with its full limit counted again from now."""
+    """Form 02 answered — online by the citizen, or at the desk, where the one-stop officer
+    scans in what the applicant brought. A dossier asked at reception goes back to be
+    received, one asked during processing goes on with its full limit counted again from
+    now."""
     with transaction.atomic():
-        dossier, _ = lock_for_action(dossier, Action.SUPPLEMENT, by=ctx.by)
+        dossier, agency = lock_for_action(dossier, Action.SUPPLEMENT, by=ctx.by)
         if not files and not note.strip():
             raise InvalidInput("Cần gửi giấy tờ hoặc nội dung bổ sung.")
         request = dossier.events.filter(action=Action.REQUEST_SUPPLEMENT).order_by("-seq").first()
@@ -752,6 +756,10 @@ def supplement(
         unknown = [k for k in files if k not in keys]
         if unknown:
             raise InvalidInput(f"Thủ tục không có giấy tờ: {', '.join(unknown)}.")
+        for stored_files in files.values():
+            for stored in stored_files:
+                if stored.uploaded_by_id != ctx.by.pk and stored.owner_id not in (None, ctx.by.pk):
+                    raise InvalidInput("Tệp không thuộc về bạn.")
         now = clock.now()
         round_no = dossier.supplement_count
         DossierDocument.objects.bulk_create(
@@ -778,7 +786,7 @@ def supplement(
         record_event(
             dossier,
             Action.SUPPLEMENT,
-            ctx=ctx,
+            ctx=_with_agency(ctx, agency),
             from_state=State.SUPPLEMENT_REQUESTED,
             to_state=target,
             note=note,
@@ -987,7 +995,12 @@ def assign(dossier: Dossier, *, ctx: Context, assignee: User, note: str = "") ->
 
 
 def complete_step(
-    dossier: Dossier, *, ctx: Context, note: str = "", send_back: bool = False
+    dossier: Dossier,
+    *,
+    ctx: Context,
+    note: str = "",
+    send_back: bool = False,
+    next_assignee: User | None = None,
 ) -> Dossier:
     """The assignee (or, when nobody is assigned, a holder of the step's role at its agency)
     finishes the active step, judged against the step's own deadline; the next step starts
@@ -1013,6 +1026,17 @@ def complete_step(
         if target is not None:
             dossier.current_agency = workflow.carrier(target, dossier)
             workflow.start(target, dossier, now)
+            if next_assignee is not None:
+                # Handing over to a named colleague: they must hold the next step's role.
+                if not _holds(next_assignee, dossier.current_agency, target.officer_role):
+                    role = StepRole(target.officer_role).label.lower()
+                    where = dossier.current_agency.name
+                    message = f"Người nhận bước tiếp theo phải là {role} của {where}."
+                    raise InvalidInput(message, {"next_assignee": [message]})
+                target.assignee = next_assignee
+                target.save(update_fields=["assignee"])
+        elif next_assignee is not None:
+            raise InvalidInput("Đây là bước cuối; không có bước tiếp theo để giao.")
         record_event(
             dossier,
             Action.COMPLETE_STEP,
@@ -1152,7 +1176,9 @@ def _lock_for_answer(
     is not this dossier's is a wrong input, judged after the state."""
     rule = TRANSITIONS[Action.ANSWER_CONSULTATION]
     locked = (
-        Dossier.objects.select_for_update()
+        # of=self: lock the dossier only, not the agency, version and procedure rows joined
+        # in (on PostgreSQL they would serialise every action at a desk, and deadlock).
+        Dossier.objects.select_for_update(of=("self",))
         .select_related("version", "receiving_agency", "current_agency", "procedure")
         .get(pk=dossier.pk)
     )

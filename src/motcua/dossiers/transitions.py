@@ -89,7 +89,11 @@ TRANSITIONS: dict[Action, Rule] = {
         _S.SUPPLEMENT_REQUESTED,
         (ONE_STOP_AT_RECEIVING, officer(Role.SPECIALIST, CURRENT)),
     ),
-    Action.SUPPLEMENT: Rule(frozenset({_S.SUPPLEMENT_REQUESTED}), None, (Actor(CITIZEN),)),
+    # The applicant answers online, or brings the papers to the desk, where the one-stop
+    # officer scans them in (a walk-in applicant may have no account at all).
+    Action.SUPPLEMENT: Rule(
+        frozenset({_S.SUPPLEMENT_REQUESTED}), None, (Actor(CITIZEN), ONE_STOP_AT_RECEIVING)
+    ),
     Action.REFUSE: Rule(
         frozenset({_S.SUBMITTED, _S.SUPPLEMENT_REQUESTED}), _S.REFUSED, (ONE_STOP_AT_RECEIVING,)
     ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -166,7 +166,9 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
     rows = (
         Dossier.objects.filter(Q(account=request.user) | Q(owner=request.user))
         .select_related("procedure", "current_agency")
-        .order_by("-created_at", "-pk")
+        # Drafts first, then by the date filed (not the row's creation: counter dossiers and
+        # imported ones are filed at their own dates).
+        .order_by(F("submitted_at").desc(nulls_first=True), "-created_at", "-pk")
     )
     page = Paginator(rows, MY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
