@@ -379,3 +379,17 @@ def test_the_desk_scans_in_a_supplement_brought_by_a_walk_in_applicant(flow, cli
     assert scanned.digitized and scanned.uploaded_by == flow.one_stop
     event = dossier.events.order_by("-seq").first()
     assert (event.action, event.actor_agency) == ("supplement", flow.desk_x)
+
+
+def test_the_office_reads_in_english_but_the_forms_stay_vietnamese(flow, client_for):
+    dossier = services.receive(flow.file(), ctx=flow.ctx(flow.one_stop))
+    client = client_for(flow.one_stop)
+    page = client.get(f"/en/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert "Received" in page and "Đã tiếp nhận" not in page
+    form = client.get(f"/en/ho-so/{dossier.code}/mau-01.pdf")
+    from tests.dossiers.test_forms import read, text_of
+
+    text = text_of(read(form.content))
+    assert "GIẤY TIẾP NHẬN HỒ SƠ" in text.upper()
+    assert "Nhận tại bộ phận một cửa" in " ".join(text.split())
+    assert "one-stop desk" not in text

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from motcua.accounts.models import User
@@ -80,14 +81,14 @@ def deadline(dossier: Dossier, now: datetime) -> Deadline:
     if dossier.timeliness:
         return Deadline(dossier.timeliness, Timeliness(dossier.timeliness).label)
     if dossier.due_at is None:
-        return Deadline("none", "Chưa tính hạn")
+        return Deadline("none", _("Chưa tính hạn"))
     if dossier.state not in RUNNING:
-        return Deadline("none", "Tạm dừng tính hạn")
+        return Deadline("none", _("Tạm dừng tính hạn"))
     if now > dossier.due_at:
-        return Deadline("late", "Quá hạn")
+        return Deadline("late", _("Quá hạn"))
     if dossier.due_at < due_soon_until(now):
-        return Deadline("soon", "Sắp đến hạn")
-    return Deadline("running", "Trong hạn")
+        return Deadline("soon", _("Sắp đến hạn"))
+    return Deadline("running", _("Trong hạn"))
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,9 @@ def documents(dossier: Dossier) -> list[dict]:
             "item": item,
             "name": names.get(item.document_key, item.document_key),
             "file": item.stored_file,
-            "round_label": "Khi nộp" if item.round == 0 else f"Bổ sung lần {item.round}",
+            "round_label": _("Khi nộp")
+            if item.round == 0
+            else _("Bổ sung lần %(n)s") % {"n": item.round},
             "gone": item.stored_file.deleted_at is not None,
         }
         for item in items

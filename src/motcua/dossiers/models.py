@@ -9,22 +9,23 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.models import Agency, Procedure, ProcedureVersion
 
 
 class State(models.TextChoices):
-    DRAFT = "draft", "Bản nháp"
-    SUBMITTED = "submitted", "Mới nộp"
-    RECEIVED = "received", "Đã tiếp nhận"
-    REFUSED = "refused", "Từ chối tiếp nhận"
-    IN_PROCESS = "in_process", "Đang giải quyết"
-    SUPPLEMENT_REQUESTED = "supplement_requested", "Yêu cầu bổ sung"
-    AWAITING_PAYMENT = "awaiting_payment", "Chờ thực hiện nghĩa vụ tài chính"
-    WITHDRAWN = "withdrawn", "Đã rút hồ sơ"
-    STOPPED = "stopped", "Dừng giải quyết"
-    RESULT_READY = "result_ready", "Đã có kết quả"
-    RETURNED = "returned", "Đã trả kết quả"
+    DRAFT = "draft", _("Bản nháp")
+    SUBMITTED = "submitted", _("Mới nộp")
+    RECEIVED = "received", _("Đã tiếp nhận")
+    REFUSED = "refused", _("Từ chối tiếp nhận")
+    IN_PROCESS = "in_process", _("Đang giải quyết")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Yêu cầu bổ sung")
+    AWAITING_PAYMENT = "awaiting_payment", _("Chờ thực hiện nghĩa vụ tài chính")
+    WITHDRAWN = "withdrawn", _("Đã rút hồ sơ")
+    STOPPED = "stopped", _("Dừng giải quyết")
+    RESULT_READY = "result_ready", _("Đã có kết quả")
+    RETURNED = "returned", _("Đã trả kết quả")
 
 
 # Status codes of the national portal sync (REFERENCE: national status codes).
@@ -44,21 +45,21 @@ TERMINAL = frozenset({State.REFUSED, State.WITHDRAWN, State.STOPPED, State.RETUR
 
 
 class Channel(models.TextChoices):
-    COUNTER = "counter", "Trực tiếp"
-    ONLINE = "online", "Trực tuyến"
-    POST = "post", "Bưu chính công ích"
+    COUNTER = "counter", _("Trực tiếp")
+    ONLINE = "online", _("Trực tuyến")
+    POST = "post", _("Bưu chính công ích")
 
 
 class Delivery(models.TextChoices):
-    COUNTER = "counter", "Nhận tại bộ phận một cửa"
-    ONLINE = "online", "Nhận trực tuyến"
-    POST = "post", "Nhận qua bưu chính công ích"
+    COUNTER = "counter", _("Nhận tại bộ phận một cửa")
+    ONLINE = "online", _("Nhận trực tuyến")
+    POST = "post", _("Nhận qua bưu chính công ích")
 
 
 class Timeliness(models.TextChoices):
-    EARLY = "early", "Trước hạn"
-    ON_TIME = "on_time", "Đúng hạn"
-    LATE = "late", "Quá hạn"
+    EARLY = "early", _("Trước hạn")
+    ON_TIME = "on_time", _("Đúng hạn")
+    LATE = "late", _("Quá hạn")
 
 
 class Dossier(models.Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.models import Agency, AgencyRole
 from motcua.catalog.models import OfficerRole as StepRole
@@ -18,11 +19,11 @@ from motcua.dossiers.models import Dossier, Timeliness
 
 
 class StepState(models.TextChoices):
-    PENDING = "pending", "Chưa đến lượt"
-    ACTIVE = "active", "Đang xử lý"
-    DONE = "done", "Đã xong"
-    RETURNED = "returned", "Bị trả lại bước trước"
-    CANCELLED = "cancelled", "Không thực hiện (hồ sơ đã kết thúc)"
+    PENDING = "pending", _("Chưa đến lượt")
+    ACTIVE = "active", _("Đang xử lý")
+    DONE = "done", _("Đã xong")
+    RETURNED = "returned", _("Bị trả lại bước trước")
+    CANCELLED = "cancelled", _("Không thực hiện (hồ sơ đã kết thúc)")
 
 
 class DossierStep(models.Model):
@@ -83,8 +84,8 @@ class DossierStep(models.Model):
 
 
 class ConsultationState(models.TextChoices):
-    OPEN = "open", "Đang chờ ý kiến"
-    ANSWERED = "answered", "Đã có ý kiến"
+    OPEN = "open", _("Đang chờ ý kiến")
+    ANSWERED = "answered", _("Đã có ý kiến")
 
 
 class Consultation(models.Model):

@@ -40,7 +40,7 @@ from motcua.workflow.models import Consultation, DossierStep
 
 from ..models import Delivery, Dossier, DossierEvent, State, Timeliness
 from ..transitions import Action
-from .pdf import html_to_pdf
+from .pdf import html_to_pdf, in_vietnamese
 
 __all__ = [
     "FormNotApplicable",
@@ -92,34 +92,40 @@ FORM_06 = FormSpec(
 # --- public interface ---------------------------------------------------------------------
 
 
+@in_vietnamese
 def render_form_01(dossier: Dossier, *, mask_id: bool = False) -> bytes:
     """Mẫu số 01, the receipt and appointment slip handed to the applicant. The ID number is
     printed in full (it is the applicant's own copy) unless ``mask_id``."""
     return _render(FORM_01, form_01_context(dossier, mask_id=mask_id))
 
 
+@in_vietnamese
 def render_form_02(dossier: Dossier, event: DossierEvent | None = None) -> bytes:
     """Mẫu số 02 for ``event`` (a ``request-supplement`` event of the dossier), by default the
     latest supplement request."""
     return _render(FORM_02, form_02_context(dossier, event))
 
 
+@in_vietnamese
 def render_form_03(dossier: Dossier) -> bytes:
     """Mẫu số 03 for a dossier refused at reception, with the reasons given."""
     return _render(FORM_03, form_03_context(dossier))
 
 
+@in_vietnamese
 def render_form_04(dossier: Dossier) -> bytes:
     """Mẫu số 04 for the dossier's apology (moved due date, once), signed by the head of the
     agency that apologised."""
     return _render(FORM_04, form_04_context(dossier))
 
 
+@in_vietnamese
 def render_form_05(dossier: Dossier) -> bytes:
     """Mẫu số 05 for a dossier whose handling the agency stopped, with the reason given."""
     return _render(FORM_05, form_05_context(dossier))
 
 
+@in_vietnamese
 def render_form_06(dossier: Dossier) -> bytes:
     """Mẫu số 06, the process control slip: every hand-over of the dossier from its event
     log, with the time, who gave, who received and whether the giver was early, on time or
@@ -731,6 +737,7 @@ FORMS = {
 }
 
 
+@in_vietnamese
 def render_for(dossier: Dossier, number: str, *, viewer) -> bytes:
     """The form ``number`` of a dossier as the viewer may see it: the ID number in full for
     the dossier's own citizen, masked for everyone else (Personal Data Protection Law); the

@@ -4,10 +4,12 @@ code); anything else stops the rendering instead of reaching the network or the 
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+from django.utils import translation
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
@@ -41,3 +43,15 @@ def html_to_pdf(html: str) -> bytes:
     stylesheet = CSS(filename=str(STYLESHEET), font_config=font_config, url_fetcher=fetcher)
     document = HTML(string=html, base_url=FORMS_DIR.as_uri() + "/", url_fetcher=fetcher)
     return document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
+
+
+def in_vietnamese(render):
+    """Official forms are Vietnamese documents whatever the page's language (labels of
+    choices are translated lazily)."""
+
+    @functools.wraps(render)
+    def wrapped(*args, **kwargs):
+        with translation.override("vi"):
+            return render(*args, **kwargs)
+
+    return wrapped

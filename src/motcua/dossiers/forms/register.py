@@ -36,7 +36,7 @@ from motcua.core.calendar import VN_TZ
 from ..models import TERMINAL, Channel, Dossier, DossierEvent, State, Timeliness
 from ..transitions import Action
 from . import _place_date
-from .pdf import html_to_pdf
+from .pdf import html_to_pdf, in_vietnamese
 
 __all__ = [
     "HEADINGS",
@@ -197,6 +197,7 @@ def register_rows(agency: Agency, start: date, end: date) -> Iterator[RegisterRo
         )
 
 
+@in_vietnamese
 def render_register_pdf(agency: Agency, start: date, end: date) -> bytes:
     """Mẫu số 07 as a PDF on A4 landscape pages, the header row repeated on each."""
     rows = list(register_rows(agency, start, end))
@@ -216,6 +217,7 @@ def render_register_pdf(agency: Agency, start: date, end: date) -> bytes:
     return html_to_pdf(render_to_string(TEMPLATE, context))
 
 
+@in_vietnamese
 def render_register_xlsx(agency: Agency, start: date, end: date) -> bytes:
     """Mẫu số 07 as an Excel workbook (one sheet), written as the rows stream in."""
     _check_period(start, end)  # before the workbook's stream is opened
@@ -310,11 +312,11 @@ def _progress(dossier: Dossier, now: datetime) -> str:
     """Judged once the result is ready (``timeliness``); an open dossier is late once its
     due date has passed or when the agency was at fault, else within its time."""
     if dossier.timeliness:
-        return Timeliness(dossier.timeliness).label
+        return str(Timeliness(dossier.timeliness).label)
     if State(dossier.state) in TERMINAL or dossier.due_at is None:
         return ""
     if dossier.agency_fault or now > dossier.due_at:
-        return Timeliness.LATE.label
+        return str(Timeliness.LATE.label)
     return WITHIN
 
 
