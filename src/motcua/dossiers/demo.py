@@ -62,7 +62,7 @@ from motcua.core.calendar import VN_TZ, LimitKind, OfficeHours, get_calendar
 from motcua.core.text import fold
 from motcua.documents.services import reuse, store_upload
 from motcua.workflow import steps as workflow
-from motcua.workflow.models import Consultation, ConsultationState, DossierStep, StepState
+from motcua.workflow.models import Consultation, ConsultationState
 
 from . import services
 from .errors import DossierError
@@ -2052,76 +2052,22 @@ def _generate(count: int, *, seed: int, now: datetime, workers: int, progress) -
 
 
 def demo_queues(now: datetime | None = None) -> dict[str, dict[str, int]]:
-    """How much waits for each demo sign-in (accounts.demo), counted with plain filters:
-    the one-stop officers' desks, the specialist's and the leader's agencies, the
-    citizens' own dossiers."""
-    from motcua.dossiers.transitions import Action
+    """How much waits for each demo sign-in (accounts.demo): the officers' queues as their
+    pages count them (``dossiers.queues``), the citizens' own dossiers by state."""
+    from motcua.dossiers import queues
 
     now = now or clock.now()
-    today = _local_day(now)
-    soon = datetime.combine(
-        get_calendar().add_working_days(today, 2) + timedelta(days=1), time(0), VN_TZ
-    )
+    result: dict[str, dict[str, int]] = {}
     users = User.objects.in_bulk(
         ["congdan", "congdan2", "motcua", "motcua2", "chuyenvien", "lanhdao"],
         field_name="username",
     )
-    result: dict[str, dict[str, int]] = {}
-    active = DossierStep.objects.filter(state=StepState.ACTIVE)
     for username, user in users.items():
-        agencies = set(
-            OfficerRole.objects.filter(user=user, active=True).values_list("agency_id", flat=True)
-        )
-        rows = Dossier.objects.all()
-        mine = rows.filter(receiving_agency__in=agencies) | rows.filter(current_agency__in=agencies)
-        running = mine.filter(state__in=[State.RECEIVED, State.IN_PROCESS])
-        counts: dict[str, int] = {}
         if username.startswith("congdan"):
-            own = rows.filter(account=user) | rows.filter(owner=user)
+            own = Dossier.objects.filter(account=user) | Dossier.objects.filter(owner=user)
             counts = dict(Counter(own.values_list("state", flat=True)))
             counts["total"] = own.count()
-        elif username.startswith("motcua"):
-            desk = rows.filter(receiving_agency__in=agencies)
-            counts = {
-                "to_receive": desk.filter(state=State.SUBMITTED)
-                .exclude(last_action=Action.SUPPLEMENT)
-                .count(),
-                "supplemented": desk.filter(
-                    state=State.SUBMITTED, last_action=Action.SUPPLEMENT
-                ).count(),
-                "to_route": desk.filter(state=State.RECEIVED).count(),
-                "awaiting_payment": desk.filter(state=State.AWAITING_PAYMENT).count(),
-                "to_return": desk.filter(state=State.RESULT_READY).count(),
-            }
-        elif username == "chuyenvien":
-            counts = {
-                "my_steps": active.filter(assignee=user).count(),
-                "unassigned_specialist_steps": active.filter(
-                    assignee=None, officer_role=Role.SPECIALIST, agency__in=agencies
-                ).count(),
-                "consulted": Consultation.objects.filter(
-                    state=ConsultationState.OPEN, agency__in=agencies
-                ).count(),
-                "supplemented": rows.filter(
-                    state=State.IN_PROCESS,
-                    current_agency__in=agencies,
-                    last_action=Action.SUPPLEMENT,
-                ).count(),
-            }
-        elif username == "lanhdao":
-            counts = {
-                "to_assign": active.filter(assignee=None, agency__in=agencies)
-                .exclude(officer_role=Role.LEADER)
-                .count(),
-                "leader_steps": active.filter(
-                    officer_role=Role.LEADER, assignee=None, agency__in=agencies
-                ).count(),
-                "to_approve": rows.filter(state=State.IN_PROCESS, current_agency__in=agencies)
-                .exclude(pk__in=active.values("dossier_id"))
-                .count(),
-            }
-        if not username.startswith("congdan"):
-            counts["due_soon"] = running.filter(due_at__gte=now, due_at__lt=soon).count()
-            counts["overdue"] = running.filter(due_at__lt=now).count()
+        else:
+            counts = queues.counts(queues.Scope.of(user, now=now))
         result[username] = counts
     return result
