@@ -21,6 +21,24 @@ def test_the_queue_page_lists_the_dossiers_with_a_count_on_each_queue(flow, clie
     assert 'aria-current="page"' in html and "Chờ tiếp nhận" in html
 
 
+def test_long_queues_show_capped_counts_and_page_through_the_first_rows(
+    flow, client_for, monkeypatch
+):
+    from motcua.dossiers import queues
+
+    monkeypatch.setattr(queues, "MENU_CAP", 1)
+    monkeypatch.setattr(queues, "COUNT_CAP", 2)
+    filed = [flow.file() for _ in range(3)]
+    html = client_for(flow.one_stop).get("/mot-cua/hang-doi/cho-tiep-nhan/").content.decode()
+    assert '<span class="pill">1+</span>' in html  # the menu's badge
+    assert '<span class="count">(2+)</span>' in html
+    assert "Chỉ liệt kê 2 hồ sơ đầu tiên theo hạn trả" in html
+    shown = [d.code for d in filed if d.code in html]
+    assert len(shown) == 2
+    second = client_for(flow.one_stop).get("/mot-cua/hang-doi/cho-tiep-nhan/?page=2")
+    assert second.status_code == 200  # past the last page: the last page again
+
+
 def test_the_back_office_home_opens_the_first_queue_with_work(flow, client_for):
     flow.file()
     response = client_for(flow.one_stop).get("/mot-cua/")

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from motcua.dossiers import queues, services
-from motcua.dossiers.models import State
+from motcua.dossiers.models import Dossier, State
 from motcua.dossiers.transitions import Action
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def codes(user, slug, clock=None, **filters):
     scope = queues.Scope.of(user, now=clock.now if clock else None)
-    rows = queues.apply(queues.dossiers_in(queues.BY_SLUG[slug], scope), queues.Filters(**filters))
+    rows = queues.rows(queues.BY_SLUG[slug], scope, queues.Filters(**filters))
     return [d.code for d in rows]
 
 
@@ -78,7 +78,10 @@ def test_a_consultation_shows_in_the_queue_of_the_agency_asked(flow):
         dossier, ctx=flow.ctx(flow.specialist), agency=flow.tax, question="Nợ thuế?", working_days=2
     )
     assert codes(flow.tax_officer, "xin-y-kien") == [dossier.code]
-    assert codes(flow.tax_officer, "tat-ca") == [dossier.code]
+    # "Every dossier" lists those received or held here; one asked about is found by code.
+    assert codes(flow.tax_officer, "tat-ca") == []
+    assert codes(flow.tax_officer, "tat-ca", q=dossier.code) == [dossier.code]
+    assert codes(flow.commune_specialist, "tat-ca", q=dossier.code) == []
 
 
 def test_due_soon_and_overdue_follow_the_calendar(flow, clock):
@@ -100,7 +103,19 @@ def test_counts_agree_with_the_queues(flow):
         scope = queues.Scope.of(user)
         counted = queues.counts(scope)
         for queue in queues.queues_for(scope):
+            if queue.slug in queues.UNCOUNTED:
+                assert queue.slug not in counted
+                continue
             assert counted[queue.slug] == queues.dossiers_in(queue, scope).count(), queue.slug
+
+
+def test_counts_stop_one_past_the_cap(flow):
+    for _ in range(3):
+        flow.file()
+    waiting = queues.dossiers_in(queues.BY_SLUG["cho-tiep-nhan"], queues.Scope.of(flow.one_stop))
+    assert queues.capped_count(waiting, 5) == 3
+    assert queues.capped_count(waiting, 2) == 3
+    assert queues.capped_count(waiting, 1) == 2
 
 
 def test_search_finds_by_unaccented_name_phone_in_either_form_id_number_and_code(flow):
@@ -119,7 +134,17 @@ def test_queues_are_sorted_by_due_date_with_none_last(flow, clock):
     clock.advance(days=1)
     second = services.receive(flow.file(), ctx=flow.ctx(flow.one_stop))
     waiting = flow.file()  # no due date yet
-    assert codes(flow.one_stop, "tat-ca") == [first.code, second.code, waiting.code]
+    assert codes(flow.one_stop, "chuyen-xu-ly") == [first.code, second.code]
+    three = Dossier.objects.filter(pk__in=[waiting.pk, second.pk, first.pk])
+    rows = queues.apply(three, queues.Filters())
+    assert [d.code for d in rows] == [first.code, second.code, waiting.code]
+
+
+def test_every_dossier_is_listed_newest_first(flow, clock):
+    first = services.receive(flow.file(), ctx=flow.ctx(flow.one_stop))
+    clock.advance(days=1)
+    waiting = flow.file()
+    assert codes(flow.one_stop, "tat-ca") == [waiting.code, first.code]
 
 
 def test_filters_by_channel_state_and_dates(flow, clock):

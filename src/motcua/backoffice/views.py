@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time, timedelta
-from functools import wraps
+from functools import cached_property, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,6 +31,27 @@ from motcua.workflow.models import ConsultationState
 from . import actions, presenting
 
 PAGE_SIZE = 25
+
+
+class CappedPaginator(Paginator):
+    """Pages through the first ``queues.COUNT_CAP`` rows of a queue: counting a whole
+    province's list for a page number costs seconds; past the cap, filters narrow it."""
+
+    def __init__(self, rows, per_page: int, *, in_order: bool = False) -> None:
+        super().__init__(rows, per_page)
+        self.in_order = in_order
+
+    @cached_property
+    def counted(self) -> int:
+        return queues.capped_count(self.object_list, in_order=self.in_order)
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, queues.COUNT_CAP)
+
+    @cached_property
+    def truncated(self) -> bool:
+        return self.counted > queues.COUNT_CAP
 
 
 def officer_required(view):
@@ -92,10 +113,21 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     if chosen is None or chosen not in visible:
         raise Http404
     filters = _filters(request)
-    rows = queues.apply(queues.dossiers_in(chosen, scope), filters).select_related(
+    # The page is chosen on the dossiers' ids alone, then its 25 rows are read whole:
+    # joining the procedure and agencies before sorting a queue of thousands cost 20 ms.
+    ids = queues.rows(chosen, scope, filters).values_list("pk", flat=True)
+    menu = _queue_menu(scope)
+    paginator = CappedPaginator(ids, PAGE_SIZE, in_order=chosen.slug in queues.COUNTED_IN_ORDER)
+    if filters == queues.Filters():  # the menu has just counted this very list
+        known = dict((q.slug, n) for q, n in menu).get(chosen.slug)
+        if known is not None and known <= queues.MENU_CAP:
+            paginator.__dict__["truncated"] = False
+            paginator.__dict__["count"] = known
+    page = paginator.get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    found = Dossier.objects.select_related(
         "procedure", "current_agency", "receiving_agency"
-    )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    ).in_bulk(shown)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -103,14 +135,13 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
         "backoffice/queue.html",
         {
             "queue": chosen,
-            "queues": _queue_menu(scope),
+            "queues": menu,
             "page": page,
-            "rows": presenting.rows(page.object_list, scope.now),
+            "rows": presenting.rows([found[pk] for pk in shown if pk in found], scope.now),
             "filters": filters,
             "query": query.urlencode(),
-            "fields": Field.objects.filter(procedures__dossiers__isnull=False)
-            .distinct()
-            .order_by("name"),
+            "truncated": paginator.truncated,
+            "fields": Field.objects.filter(procedures__isnull=False).distinct().order_by("name"),
             "channels": Channel.choices,
             "states": [(s, label) for s, label in State.choices if s != State.DRAFT],
         },
@@ -329,4 +360,4 @@ REGISTER_TYPES = {
 
 def _queue_menu(scope: queues.Scope) -> list:
     counts = queues.counts(scope)
-    return [(q, counts.get(q.slug, 0)) for q in queues.queues_for(scope)]
+    return [(q, counts.get(q.slug)) for q in queues.queues_for(scope)]

@@ -114,3 +114,21 @@ class PeriodicJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RateCount(models.Model):
+    """Requests of one address in one bucket during one minute (``core.throttle``): one
+    atomic upsert per request, shared by every worker."""
+
+    bucket = models.CharField(max_length=200)
+    minute = models.BigIntegerField()  # minutes since the epoch
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "minute"], name="one_rate_count_per_minute")
+        ]
+        indexes = [models.Index(fields=["minute"])]
+
+    def __str__(self) -> str:
+        return f"{self.bucket} @{self.minute}: {self.hits}"

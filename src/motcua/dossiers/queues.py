@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_noop
 
 from motcua.accounts.models import OfficerRole, Role, User
@@ -94,7 +94,9 @@ def _my_steps(scope: Scope) -> Q:
     steps = Q(assignee=scope.user)
     for role, ids in scope.by_role.items():
         steps |= Q(assignee__isnull=True, officer_role=role, agency_id__in=ids)
-    return Q(state=State.IN_PROCESS, pk__in=_active_steps().filter(steps).values("dossier_id"))
+    return Q(state=State.IN_PROCESS) & Exists(
+        _active_steps().filter(steps, dossier_id=OuterRef("pk"))
+    )
 
 
 def _to_assign(scope: Scope) -> Q:
@@ -109,8 +111,9 @@ def _to_assign(scope: Scope) -> Q:
 
 def _to_approve(scope: Scope) -> Q:
     """Every step done: the leader marks the result ready."""
-    return Q(state=State.IN_PROCESS, current_agency_id__in=scope.agencies(Role.LEADER)) & ~Q(
-        pk__in=_active_steps().values("dossier_id")
+    running_step = _active_steps().filter(dossier_id=OuterRef("pk"))
+    return Q(state=State.IN_PROCESS, current_agency_id__in=scope.agencies(Role.LEADER)) & ~Exists(
+        running_step
     )
 
 
@@ -118,7 +121,7 @@ def _consulted(scope: Scope) -> Q:
     open_ = Consultation.objects.filter(
         state=ConsultationState.OPEN, agency_id__in=scope.agencies()
     )
-    return Q(state=State.IN_PROCESS, pk__in=open_.values("dossier_id"))
+    return Q(state=State.IN_PROCESS) & Exists(open_.filter(dossier_id=OuterRef("pk")))
 
 
 def due_soon_until(now: datetime) -> datetime:
@@ -145,13 +148,20 @@ def _to_return(scope: Scope) -> Q:
 
 
 def _all(scope: Scope) -> Q:
-    """Every dossier of my agencies: received or held there, or with a step or an opinion
-    asked there (as ``services.visible_to``)."""
+    """Every dossier received at or now held by my agencies. Those that only passed a step
+    or an opinion through them are found by their code (:func:`rows`): listing them here
+    would make every page of this list join the steps of the whole province."""
+    return _mine(scope) & ~Q(state=State.DRAFT)
+
+
+def _involved(scope: Scope) -> Q:
+    """As ``services.visible_to`` for officers: received or held at my agencies, or with a
+    step or an opinion asked there. Correlated (one index probe per dossier), so it stays
+    cheap when a code has already narrowed the rows to one."""
     ids = scope.agencies()
-    involved = Q(pk__in=DossierStep.objects.filter(agency_id__in=ids).values("dossier_id")) | Q(
-        pk__in=Consultation.objects.filter(agency_id__in=ids).values("dossier_id")
-    )
-    return (_mine(scope) | involved) & ~Q(state=State.DRAFT)
+    steps = DossierStep.objects.filter(dossier_id=OuterRef("pk"), agency_id__in=ids)
+    opinions = Consultation.objects.filter(dossier_id=OuterRef("pk"), agency_id__in=ids)
+    return (_mine(scope) | Exists(steps) | Exists(opinions)) & ~Q(state=State.DRAFT)
 
 
 @dataclass(frozen=True)
@@ -187,19 +197,45 @@ def dossiers_in(queue: Queue, scope: Scope) -> QuerySet[Dossier]:
     return Dossier.objects.filter(queue.where(scope))
 
 
+# Counts stop at a cap: past it, "99+" on the menu and "1.000+" on a list say as much to an
+# officer as 27,680 and cost one short index range instead of the whole queue
+# (BENCHMARKS.md: the office at 1 M dossiers).
+MENU_CAP = 99
+COUNT_CAP = 1000
+# The list of every dossier has no count on the menu: at a province's volume it is the table.
+UNCOUNTED = frozenset({"tat-ca"})
+# Due soon and overdue are counted in due-date order: unordered, PostgreSQL reads the table
+# from the start hoping to meet running dossiers early, and meets returned ones for 250 ms.
+COUNTED_IN_ORDER = frozenset({"sap-den-han", "qua-han"})
+
+
+def capped_count(rows: QuerySet[Dossier], cap: int = COUNT_CAP, *, in_order: bool = False) -> int:
+    """How many rows, counted up to ``cap + 1`` (more than the cap: "1.000+")."""
+    rows = rows.order_by("due_at", "submitted_at", "pk") if in_order else rows.order_by()
+    return rows[: cap + 1].count()
+
+
 def counts(scope: Scope) -> dict[str, int]:
-    """The number on each queue of the officer, in one query: one conditional count per
-    queue over the union of the queues."""
-    visible = queues_for(scope)
-    if not visible:
-        return {}
-    wheres = {q.slug: q.where(scope) for q in visible}
-    union = Q()
-    for where in wheres.values():
-        union |= where
-    aggregates = {slug.replace("-", "_"): Count("pk", filter=w) for slug, w in wheres.items()}
-    row = Dossier.objects.filter(union).aggregate(**aggregates)
-    return {q.slug: row[q.slug.replace("-", "_")] for q in visible}
+    """The number on each of the officer's queues, up to ``MENU_CAP + 1``: one small query
+    per queue, each on its own index, rather than one aggregate over their union, which
+    PostgreSQL can only answer by scanning every dossier of the agencies."""
+    return {
+        q.slug: capped_count(dossiers_in(q, scope), MENU_CAP, in_order=q.slug in COUNTED_IN_ORDER)
+        for q in queues_for(scope)
+        if q.slug not in UNCOUNTED
+    }
+
+
+def rows(queue: Queue, scope: Scope, filters: Filters) -> QuerySet[Dossier]:
+    """The queue's dossiers, filtered and sorted. A code typed in "every dossier" finds any
+    dossier this officer may see, also those that have moved on from their agencies."""
+    if queue.slug != "tat-ca":
+        return apply(dossiers_in(queue, scope), filters)
+    if _looks_like_code(filters.q.strip()):
+        return apply(Dossier.objects.filter(_involved(scope)), filters)
+    # Every dossier, newest first: a due date means nothing to most of them (returned long
+    # ago), and this order walks an index even when the agencies hold a million.
+    return apply(dossiers_in(queue, scope), filters).order_by("-submitted_at", "-pk")
 
 
 @dataclass(frozen=True)

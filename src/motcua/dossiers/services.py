@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -70,20 +70,27 @@ def visible_to(user: User) -> QuerySet[Dossier]:
     mine = Q(account=user) | Q(owner=user)
     agencies = officer_agency_ids(user)
     if agencies:
-        involved = Q(
-            pk__in=DossierStep.objects.filter(agency_id__in=agencies).values("dossier_id")
-        ) | Q(pk__in=Consultation.objects.filter(agency_id__in=agencies).values("dossier_id"))
+        # Correlated (one index probe per dossier): "pk IN (the agencies' steps)" makes
+        # PostgreSQL hash every step the agencies ever held before looking at one dossier.
+        involved = Exists(
+            DossierStep.objects.filter(dossier_id=OuterRef("pk"), agency_id__in=agencies)
+        ) | Exists(Consultation.objects.filter(dossier_id=OuterRef("pk"), agency_id__in=agencies))
         mine |= (
             Q(receiving_agency_id__in=agencies) | Q(current_agency_id__in=agencies) | involved
         ) & ~Q(state=State.DRAFT)
     return Dossier.objects.filter(mine)
 
 
+def by_code(code: str) -> QuerySet[Dossier]:
+    """Dossiers of this province with this code: the unique key (province, code) finds it."""
+    return Dossier.objects.filter(province_code=settings.MOTCUA["PROVINCE_CODE"], code=code)
+
+
 def get_visible(user: User, code: str) -> Dossier:
     dossier = (
         visible_to(user)
         .select_related("procedure", "version", "receiving_agency", "current_agency")
-        .filter(code=code)
+        .filter(province_code=settings.MOTCUA["PROVINCE_CODE"], code=code)
         .first()
     )
     if dossier is None:
@@ -590,9 +597,9 @@ def lookup(code: str, *, phone: str = "", id_number: str = "") -> Dossier:
     if not phone.strip() and not id_number.strip():
         raise InvalidInput("Cần số điện thoại hoặc số định danh của chủ hồ sơ.")
     dossier = (
-        Dossier.objects.select_related("procedure", "current_agency", "receiving_agency")
+        by_code(code.strip())
+        .select_related("procedure", "current_agency", "receiving_agency")
         .exclude(state=State.DRAFT)
-        .filter(code=code.strip())
         .first()
     )
     matches = False

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.models import Agency, AgencyRole
@@ -74,9 +75,22 @@ class DossierStep(models.Model):
                 fields=["province_code", "dossier", "order"], name="one_dossier_step_per_order"
             )
         ]
+        # The active step is what the queues ask about (dossiers.queues: my steps, to
+        # assign, to approve); partial indexes keep that to the few running dossiers.
         indexes = [
             models.Index(fields=["agency", "state"]),
             models.Index(fields=["assignee", "state"]),
+            models.Index(
+                fields=["dossier"], condition=Q(state="active"), name="step_active_by_dossier"
+            ),
+            models.Index(
+                fields=["assignee"], condition=Q(state="active"), name="step_active_by_assignee"
+            ),
+            models.Index(
+                fields=["agency", "officer_role"],
+                condition=Q(state="active", assignee__isnull=True),
+                name="step_unassigned_by_agency",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -37,3 +37,15 @@ def get(mapping, key):
     if hasattr(mapping, "get"):
         return mapping.get(key, "")
     return ""
+
+
+@register.filter
+def queue_count(n: int, cap: str = "page") -> str:
+    """A queue's count with Vietnamese thousands dots, "1.000+" past the counting cap of a
+    list page ("99+" past the menu's, with ``|queue_count:"menu"``)."""
+    from motcua.dossiers.queues import COUNT_CAP, MENU_CAP
+
+    limit = MENU_CAP if cap == "menu" else COUNT_CAP
+    if n > limit:
+        return f"{limit:,}+".replace(",", ".")
+    return f"{n:,}".replace(",", ".")
