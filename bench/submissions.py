@@ -39,8 +39,6 @@ from pypdf import PdfWriter  # noqa: E402
 
 from motcua.accounts import services as accounts  # noqa: E402
 from motcua.accounts.models import User  # noqa: E402
-from motcua.catalog.demo import load_demo_agencies, load_demo_catalog  # noqa: E402
-from motcua.catalog.geography import load_units  # noqa: E402
 from motcua.dossiers.models import Dossier  # noqa: E402
 
 DOCUMENTS = ["to-khai-dang-ky-khai-sinh", "giay-chung-sinh", "giay-to-tuy-than"]
@@ -84,9 +82,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
-    load_units()
-    load_demo_agencies()
-    load_demo_catalog()
+    call_command("seed_demo", dossiers=0, stdout=io.StringIO())
     tokens = []
     for i in range(args.clients):
         user, _ = User.objects.get_or_create(

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# make bench: the benchmarks of bench/ on a throwaway PostgreSQL 15 (results → BENCHMARKS.md).
+# make bench: the benchmarks of bench/ on a throwaway PostgreSQL 15 (results → BENCHMARKS.md);
+# bench/office.py keeps its own loaded database (OFFICE_DOSSIERS, default 100,000; 1 M in
+# BENCHMARKS.md: OFFICE_DOSSIERS=1000000 OFFICE_BASE=10000 make bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/venv.sh requirements/test.lock
@@ -12,3 +14,6 @@ echo "== catalog search"
 .venv/bin/python bench/catalog_search.py
 echo "== online submissions"
 .venv/bin/python bench/submissions.py
+echo "== the office at scale (its own PostgreSQL under var/bench/, loaded once and kept)"
+scripts/apt.sh wrk
+.venv/bin/python bench/office.py --reuse --dossiers "${OFFICE_DOSSIERS:-100000}" --base "${OFFICE_BASE:-2000}"

@@ -77,7 +77,9 @@ class Deadline:
     label: str
 
 
-def deadline(dossier: Dossier, now: datetime) -> Deadline:
+def deadline(dossier: Dossier, now: datetime, soon: datetime | None = None) -> Deadline:
+    """``soon``: the due-soon boundary (``queues.due_soon_until(now)``), given once for a
+    whole list: it reads the calendar."""
     if dossier.timeliness:
         return Deadline(dossier.timeliness, Timeliness(dossier.timeliness).label)
     if dossier.due_at is None:
@@ -86,7 +88,7 @@ def deadline(dossier: Dossier, now: datetime) -> Deadline:
         return Deadline("none", _("Tạm dừng tính hạn"))
     if now > dossier.due_at:
         return Deadline("late", _("Quá hạn"))
-    if dossier.due_at < due_soon_until(now):
+    if dossier.due_at < (soon or due_soon_until(now)):
         return Deadline("soon", _("Sắp đến hạn"))
     return Deadline("running", _("Trong hạn"))
 
@@ -99,7 +101,8 @@ class Row:
 
 
 def rows(dossiers, now: datetime) -> list[Row]:
-    return [Row(d, deadline(d, now), d.get_state_display()) for d in dossiers]
+    soon = due_soon_until(now)
+    return [Row(d, deadline(d, now, soon), d.get_state_display()) for d in dossiers]
 
 
 def dossier_view(dossier: Dossier, now: datetime) -> dict:

@@ -309,6 +309,12 @@ def tiny_pdf(title: str, lines: Iterable[str] = ()) -> bytes:
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Producer (motcua demo generator) >>",
     ]
+    return assemble_pdf(objects, info=6)
+
+
+def assemble_pdf(objects: list[bytes], *, info: int | None = None) -> bytes:
+    """A PDF file of these numbered objects (1 the catalog; ``info`` the document
+    information dictionary), with its cross-reference table and trailer."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -318,7 +324,10 @@ def tiny_pdf(title: str, lines: Iterable[str] = ()) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     for offset in offsets:
         out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\n" % (len(objects) + 1)
+    trailer = b"/Size %d /Root 1 0 R" % (len(objects) + 1)
+    if info:
+        trailer += b" /Info %d 0 R" % info
+    out += b"trailer\n<< " + trailer + b" >>\n"
     out += b"startxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)
 
