@@ -103,10 +103,10 @@ def _to_assign(scope: Scope) -> Q:
     ids = scope.agencies(Role.LEADER)
     unassigned = (
         _active_steps()
-        .filter(assignee__isnull=True, agency_id__in=ids)
+        .filter(assignee__isnull=True, agency_id__in=ids, dossier_id=OuterRef("pk"))
         .exclude(officer_role=Role.LEADER)
     )
-    return Q(state=State.IN_PROCESS, pk__in=unassigned.values("dossier_id"))
+    return Q(state=State.IN_PROCESS) & Exists(unassigned)
 
 
 def _to_approve(scope: Scope) -> Q:
