@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "motcua.documents",
     "motcua.dossiers",
     "motcua.workflow",
+    "motcua.payments",
     "motcua.portal",
     "motcua.backoffice",
     "motcua.api",
@@ -269,6 +270,37 @@ MOTCUA = {
         env("MOTCUA_SIGNIN_MAX_DELAY", "5" if PROFILE == "development" else "900")
     ),
     "API_TOKEN_HOURS": int(env("MOTCUA_API_TOKEN_HOURS", "24")),
+    # Online payment (issue 5): an attempt stays open this long at the gateway.
+    "PAYMENTS": {
+        "ATTEMPT_MINUTES": int(env("MOTCUA_PAYMENT_ATTEMPT_MINUTES", "15")),
+    },
+}
+
+# The sandbox (DESIGN: sandbox app): the other side of each external protocol, served by this
+# same server for the demo and the tests; never in production.
+SANDBOX = PROFILE != "production" and env("MOTCUA_SANDBOX", "true").lower() == "true"
+if SANDBOX:
+    INSTALLED_APPS.append("motcua.sandbox")
+# Where this server is reached (the demo's `make run` follows PORT): the sandbox gateway's
+# return and IPN addresses, and ours given to it.
+SITE_URL = env("MOTCUA_SITE_URL", f"http://127.0.0.1:{env('PORT', '8000')}").rstrip("/")
+_SANDBOX_URL = f"{SITE_URL}/sandbox"
+
+# VNPAY 2.1.0 (REFERENCE.md). The demo's merchant is the sandbox's; production sets all four.
+MOTCUA["VNPAY"] = {
+    "TMN_CODE": env("VNPAY_TMN_CODE", "MOTCUA01" if SANDBOX else ""),
+    "HASH_SECRET": env("VNPAY_HASH_SECRET", "MOTCUADEMOSANDBOXHASHSECRET2026X" if SANDBOX else ""),
+    "PAYMENT_URL": env(
+        "VNPAY_PAYMENT_URL", f"{_SANDBOX_URL}/vnpay/paymentv2/vpcpay.html" if SANDBOX else ""
+    ),
+    "API_URL": env(
+        "VNPAY_API_URL", f"{_SANDBOX_URL}/vnpay/merchant_webapi/api/transaction" if SANDBOX else ""
+    ),
+    # Addresses the IPN may come from (comma-separated); empty: any.
+    "IP_ALLOWLIST": [a.strip() for a in env("VNPAY_IP_ALLOWLIST", "").split(",") if a.strip()],
+    # vnp_IpAddr of our querydr requests.
+    "SERVER_IP": env("VNPAY_SERVER_IP", "127.0.0.1"),
+    "TIMEOUT_SECONDS": float(env("VNPAY_TIMEOUT_SECONDS", "10")),
 }
 
 # Citizens' files (DESIGN: Citizens' documents are private): outside any public URL, under

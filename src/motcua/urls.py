@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -10,8 +11,11 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("payments/", include("motcua.payments.urls")),
     path("", include("motcua.documents.urls")),
 ]
+if settings.SANDBOX:  # the other side of each external protocol, never in production
+    urlpatterns.append(path("sandbox/", include("motcua.sandbox.urls")))
 # Vietnamese is served without a prefix; English under /en/.
 urlpatterns += i18n_patterns(
     path("quan-tri/", admin.site.urls),

@@ -34,7 +34,7 @@ from motcua.core.text import search_terms
 from motcua.core.validation import describe_errors
 from motcua.dossiers.errors import DossierError
 
-from . import accounts, dossiers, schemas
+from . import accounts, dossiers, payments, schemas
 from .errors import error_body
 
 
@@ -371,6 +371,7 @@ api.add_router("/", organisations)
 api.add_router("/", calendar)
 api.add_router("/", accounts.router)
 api.add_router("/", dossiers.router)
+api.add_router("/", payments.router)
 
 
 @api.exception_handler(DossierError)

@@ -268,6 +268,14 @@ class VersionStatus(models.TextChoices):
     RETIRED = "retired", "Hết hiệu lực"
 
 
+class PaymentDue(models.TextChoices):
+    """Which transition waits for the fees (DESIGN: Payment)."""
+
+    NONE = "none", "Không chờ nộp phí"
+    PROCESSING = "processing", "Nộp phí trước khi giải quyết"
+    RETURN = "return", "Nộp phí trước khi trả kết quả"
+
+
 class ProcedureVersion(models.Model):
     """One version of a procedure's content; a dossier keeps the version it was filed under."""
 
@@ -325,6 +333,13 @@ class ProcedureVersion(models.Model):
     verified = models.BooleanField("đã đối chiếu nguồn", default=False)
     source = models.TextField("nguồn", blank=True)
     notes = models.TextField("ghi chú biên tập", blank=True)
+    payment_due = models.CharField(
+        "thời điểm nộp phí",
+        max_length=12,
+        choices=PaymentDue.choices,
+        default=PaymentDue.NONE,
+        help_text="Có thể nộp ngay khi nộp hồ sơ; đây là bước phải chờ nộp đủ phí.",
+    )
     form_schema = models.JSONField(
         "tờ khai điện tử (JSON Schema)",
         null=True,

@@ -38,6 +38,15 @@ def fold(text: str | None) -> str:
     return _SPACES.sub(" ", stripped.casefold()).strip()
 
 
+def unaccented(text: str) -> str:
+    """Vietnamese without diacritics, case kept ("Đăng ký" → "Dang ky"): for SMS (fewer
+    segments), payment gateways that take ASCII only, and PDFs in a standard font. Anything
+    still outside ASCII becomes "?"."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return plain.encode("ascii", "replace").decode("ascii")
+
+
 def search_terms(query: str | None) -> list[str]:
     """The folded words of a query, in order, without duplicates."""
     seen: dict[str, None] = {}

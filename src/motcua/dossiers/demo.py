@@ -29,7 +29,6 @@ import logging
 import multiprocessing
 import random
 import time as time_module
-import unicodedata
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -59,7 +58,7 @@ from motcua.catalog.models import (
 )
 from motcua.core import clock
 from motcua.core.calendar import VN_TZ, LimitKind, OfficeHours, get_calendar
-from motcua.core.text import fold
+from motcua.core.text import fold, unaccented
 from motcua.documents.services import reuse, store_upload
 from motcua.workflow import steps as workflow
 from motcua.workflow.models import Consultation, ConsultationState
@@ -282,10 +281,7 @@ def tax_code(rng: random.Random) -> str:
 
 def ascii_text(text: str) -> str:
     """Vietnamese without diacritics (the PDF's standard font has no Vietnamese glyphs)."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return plain.encode("ascii", "replace").decode("ascii")
+    return unaccented(text)
 
 
 def _pdf_string(text: str) -> str:

@@ -287,6 +287,9 @@ class Submission:
     # the dossier, if found, and who brought it when that is not the owner.
     owner_account: User | None = None
     submitter: Applicant | None = None
+    # Fees (``payments.fees``): pages or copies per fee id, and exemptions claimed.
+    fee_quantities: Mapping[str, int] = field(default_factory=dict)
+    fee_exemptions: Mapping[str, str] = field(default_factory=dict)
 
 
 def default_agency(version: ProcedureVersion, user: User | None) -> Agency | None:
@@ -510,6 +513,7 @@ def submit(
         dossier.submitted_at = now
         dossier.state = State.SUBMITTED
         _index(dossier)
+        _assess_fees(dossier, sub)
         record_event(
             dossier,
             Action.SUBMIT,
@@ -523,6 +527,12 @@ def submit(
         if on_created is not None:
             on_created(dossier)
     return dossier
+
+
+def _assess_fees(dossier: Dossier, sub: Submission) -> None:
+    from motcua.payments import services as payments
+
+    payments.assess(dossier, quantities=sub.fee_quantities, exemptions=sub.fee_exemptions)
 
 
 def receive_at_counter(sub: Submission, *, ctx: Context, note: str = "") -> Dossier:
@@ -553,6 +563,7 @@ def receive_at_counter(sub: Submission, *, ctx: Context, note: str = "") -> Doss
         dossier.submitted_at = dossier.received_at = dossier.clock_started_at = now
         dossier.state = State.SUBMITTED
         _index(dossier)
+        _assess_fees(dossier, sub)
         record_event(
             dossier,
             Action.SUBMIT,
@@ -887,6 +898,7 @@ def route(
     reception steps only) goes to the handling agency without steps, as before."""
     with transaction.atomic():
         dossier, agency = lock_for_action(dossier, Action.ROUTE, by=ctx.by)
+        _check_paid(dossier, Action.ROUTE)
         now = clock.now()
         handling = to_agency or dossier.version.competent_agency or dossier.receiving_agency
         template = catalog.steps_at(dossier.version, dossier.receiving_agency)
@@ -1274,27 +1286,42 @@ def request_payment(dossier: Dossier, *, ctx: Context, amount: int, note: str = 
 
 
 def confirm_payment(dossier: Dossier, *, ctx: Context, note: str = "") -> Dossier:
-    """The obligation is met (cash at the counter; online payments come with issue 5): the
-    dossier resumes where it was, its due date moved by the time it stood still."""
+    """The obligation is met, recorded by the desk (cash at the counter): the dossier resumes
+    where it was, its due date moved by the time it stood still."""
     with transaction.atomic():
         dossier, agency = lock_for_action(dossier, Action.CONFIRM_PAYMENT, by=ctx.by)
-        request = dossier.events.filter(action=Action.REQUEST_PAYMENT).order_by("-seq").first()
-        target = State(request.data["resume_to"])
-        now = clock.now()
-        dossier.due_at = deadlines.extend_by_pause(dossier, now)
-        dossier.paused_at = None
-        dossier.state = target
-        record_event(
-            dossier,
-            Action.CONFIRM_PAYMENT,
-            ctx=_with_agency(ctx, agency),
-            from_state=State.AWAITING_PAYMENT,
-            to_state=target,
-            note=note,
-            at=now,
-            data={"due_at": dossier.due_at.isoformat() if dossier.due_at else None},
-        )
-        _save(dossier, "state", "paused_at", "due_at")
+        return _resume_after_payment(dossier, _with_agency(ctx, agency), note)
+
+
+def payment_settled(dossier: Dossier, *, reference: str) -> Dossier:
+    """The gateway says the fees are paid (``payments.services``, inside its transaction): a
+    dossier waiting for them resumes, by the system; any other dossier is left as it is."""
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+        if locked.state != State.AWAITING_PAYMENT:
+            return locked
+        note = f"Đã thanh toán trực tuyến (giao dịch {reference})."
+        return _resume_after_payment(locked, Context(by=None), note)
+
+
+def _resume_after_payment(dossier: Dossier, ctx: Context, note: str) -> Dossier:
+    request = dossier.events.filter(action=Action.REQUEST_PAYMENT).order_by("-seq").first()
+    target = State(request.data["resume_to"]) if request else State.RECEIVED
+    now = clock.now()
+    dossier.due_at = deadlines.extend_by_pause(dossier, now)
+    dossier.paused_at = None
+    dossier.state = target
+    record_event(
+        dossier,
+        Action.CONFIRM_PAYMENT,
+        ctx=ctx,
+        from_state=State.AWAITING_PAYMENT,
+        to_state=target,
+        note=note,
+        at=now,
+        data={"due_at": dossier.due_at.isoformat() if dossier.due_at else None},
+    )
+    _save(dossier, "state", "paused_at", "due_at")
     return dossier
 
 
@@ -1377,6 +1404,7 @@ def return_result(dossier: Dossier, *, ctx: Context, note: str = "") -> Dossier:
     """Handed over at the counter or online (delivery by post completes with issue 5)."""
     with transaction.atomic():
         dossier, agency = lock_for_action(dossier, Action.RETURN_RESULT, by=ctx.by)
+        _check_paid(dossier, Action.RETURN_RESULT)
         now = clock.now()
         dossier.state = State.RETURNED
         dossier.returned_at = dossier.finished_at = now
@@ -1397,6 +1425,16 @@ def return_result(dossier: Dossier, *, ctx: Context, note: str = "") -> Dossier:
         )
         _save(dossier, "state", "returned_at", "finished_at")
     return dossier
+
+
+def _check_paid(dossier: Dossier, action: Action) -> None:
+    """The procedure makes this step wait for the fees (``catalog.PaymentDue``)."""
+    from motcua.payments import services as payments
+
+    if payments.waits_for_payment(dossier, action):
+        raise InvalidTransition(
+            "Hồ sơ chưa nộp đủ phí, lệ phí; đề nghị người nộp thanh toán trước bước này."
+        )
 
 
 def _with_agency(ctx: Context, agency: Agency | None) -> Context:

@@ -1,0 +1,49 @@
+"""What the stand-ins of the other side remember (DESIGN: sandbox): never in production."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Fault(models.Model):
+    """A party told to misbehave until a moment: fail (HTTP 503), time out (hang longer than
+    any client waits) or answer slowly. Tests and the demo's operator set these."""
+
+    class Mode(models.TextChoices):
+        FAIL = "fail", "Lỗi 503"
+        TIMEOUT = "timeout", "Không trả lời"
+        SLOW = "slow", "Trả lời chậm"
+
+    party = models.CharField(max_length=20, unique=True)  # "vnpay", "sms", "post", "dvcqg"
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    until = models.DateTimeField()
+    delay_seconds = models.FloatField(default=2.0)
+
+    def __str__(self) -> str:
+        return f"{self.party}: {self.mode} until {self.until:%H:%M:%S}"
+
+
+class VnpayTransaction(models.Model):
+    """A payment the sandbox gateway took (its side of vnp_TxnRef)."""
+
+    tmn_code = models.CharField(max_length=20)
+    txn_ref = models.CharField(max_length=100)
+    amount = models.PositiveBigIntegerField()  # × 100, as VNPAY counts
+    order_info = models.CharField(max_length=255)
+    create_date = models.CharField(max_length=14)
+    return_url = models.URLField(max_length=500)
+    transaction_no = models.CharField(max_length=20, blank=True)
+    response_code = models.CharField(max_length=4, blank=True)
+    transaction_status = models.CharField(max_length=4, blank=True)
+    bank_code = models.CharField(max_length=20, blank=True)
+    pay_date = models.CharField(max_length=14, blank=True)
+    ipn_answers = models.JSONField(default=list, blank=True)  # what the merchant answered
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tmn_code", "txn_ref"], name="sandbox_vnpay_one_txn")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tmn_code}/{self.txn_ref}"
