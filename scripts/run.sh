@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/venv.sh requirements/base.lock
 export MOTCUA_PROFILE="${MOTCUA_PROFILE:-development}"
-PORT="${PORT:-8000}"
+export PORT="${PORT:-8000}"
+# The demo's VNPAY merchant, paid on the sandbox gateway of this same server (README).
+export VNPAY_TMN_CODE="${VNPAY_TMN_CODE:-MOTCUA01}"
+export VNPAY_HASH_SECRET="${VNPAY_HASH_SECRET:-MOTCUADEMOSANDBOXHASHSECRET2026X}"
 py=.venv/bin/python
 $py manage.py migrate --no-input -v0
 $py manage.py createcachetable

@@ -10,6 +10,7 @@ urlpatterns = [
     path("so-theo-doi/", views.register, name="register"),
     path("ho-so/<str:code>/", views.dossier, name="dossier"),
     path("ho-so/<str:code>/so-dinh-danh/", views.reveal, name="reveal"),
+    path("ho-so/<str:code>/thu-tien-mat/", views.cash, name="cash"),
     path("ho-so/<str:code>/tai-lieu/<uuid:file_id>/", views.document, name="document"),
     path("ho-so/<str:code>/<slug:action>/", views.act, name="act"),
 ]

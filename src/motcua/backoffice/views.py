@@ -25,6 +25,7 @@ from motcua.dossiers.errors import DossierError, NotVisible
 from motcua.dossiers.events import Context
 from motcua.dossiers.models import Channel, Dossier, State
 from motcua.dossiers.transitions import Action
+from motcua.payments import services as payments
 from motcua.workflow import steps as workflow
 from motcua.workflow.models import ConsultationState
 
@@ -175,6 +176,8 @@ def _dossier_page(
     )
     context = {
         "dossier": dossier,
+        "fees": payments.summary(dossier),
+        "takes_cash": dossier.receiving_agency_id in scope.agencies(Role.ONE_STOP_OFFICER),
         "view": presenting.dossier_view(dossier, scope.now),
         "owner_id": revealed or mask_id_number(dossier.owner_id_number),
         "revealed": bool(revealed),
@@ -267,6 +270,26 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
         # Handed to an agency this officer does not belong to: back to the queue.
         return redirect("backoffice:home")
     return redirect("backoffice:dossier", code=updated.code)
+
+
+@require_POST
+@officer_required
+def cash(request: HttpRequest, code: str) -> HttpResponse:
+    """The desk records fees paid in cash (issue 5 §1)."""
+    found = _dossier_or_404(request, code)
+    raw = request.POST.get("amount", "").replace(".", "").replace(",", "").strip()
+    try:
+        payments.record_cash(
+            found,
+            ctx=Context.of(request),
+            amount=int(raw) if raw.isdigit() else 0,
+            note=request.POST.get("note", "")[:300],
+        )
+    except DossierError as exc:
+        found.refresh_from_db()
+        return _dossier_page(request, found, error=exc, failed="cash")
+    messages.success(request, _("Đã ghi nhận tiền mặt."))
+    return redirect("backoffice:dossier", code=found.code)
 
 
 @require_POST

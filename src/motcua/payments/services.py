@@ -349,3 +349,49 @@ def record_cash(dossier: Dossier, *, ctx: Context, amount: int, note: str = "") 
         if owed(locked) <= 0 and locked.state == State.AWAITING_PAYMENT:
             dossiers.payment_settled(locked, reference=payment.reference)
     return payment
+
+
+# --- what the pages show ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    lines: list[dict]
+    total: int  # the obligation
+    paid: int
+    owed: int
+    payment_due: str
+    payments: list[Payment]
+    open_attempt: Payment | None
+
+    @property
+    def payable_online(self) -> bool:
+        return self.owed > 0 and self.open_attempt is None
+
+
+def summary(dossier: Dossier) -> Summary | None:
+    """The dossier's fees, what was paid and how; None for a dossier without fees."""
+    assessment = Assessment.objects.filter(dossier=dossier).first()
+    attempts = list(Payment.objects.filter(dossier=dossier).order_by("created_at"))
+    total = obligation(dossier)
+    if assessment is None and not attempts and total == 0:
+        return None
+    done = sum(p.amount for p in attempts if p.state == PaymentState.PAID)
+    now = clock.now()
+    open_attempt = next(
+        (
+            p
+            for p in attempts
+            if p.state == PaymentState.OPEN and (p.expires_at is None or p.expires_at > now)
+        ),
+        None,
+    )
+    return Summary(
+        lines=assessment.lines if assessment else [],
+        total=total,
+        paid=done,
+        owed=max(0, total - done),
+        payment_due=assessment.payment_due if assessment else PaymentDue.NONE,
+        payments=attempts,
+        open_attempt=open_attempt,
+    )

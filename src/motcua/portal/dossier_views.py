@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -25,6 +27,7 @@ from motcua.dossiers.errors import DossierError, InvalidInput, NotVisible
 from motcua.dossiers.events import Context
 from motcua.dossiers.models import Dossier, State
 from motcua.dossiers.transitions import Action
+from motcua.payments import services as payments
 from motcua.workflow import steps as workflow
 
 from . import eform
@@ -213,10 +216,34 @@ def _citizen_page(
             .order_by("-seq")
             .values_list("at", flat=True)
             .first(),
+            "fees": payments.summary(dossier),
             "error": error,
         },
         status=error.status if error else 200,
     )
+
+
+@login_required
+@require_POST
+def pay_dossier(request: HttpRequest, code: str) -> HttpResponse:
+    """The citizen pays online: an attempt is opened and the browser goes to the gateway."""
+    try:
+        dossier = services.get_visible(request.user, code)
+    except NotVisible:
+        raise Http404 from None
+    try:
+        started = payments.start_online(
+            dossier,
+            by=request.user,
+            provider="vnpay",
+            return_url=request.build_absolute_uri(reverse("payments:vnpay_return")),
+            ip=client_ip(request),
+            locale="en" if (get_language() or "").startswith("en") else "vi",
+        )
+    except DossierError as exc:
+        dossier.refresh_from_db()
+        return _citizen_page(request, dossier, error=exc)
+    return redirect(started.url)
 
 
 @login_required

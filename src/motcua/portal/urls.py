@@ -14,6 +14,7 @@ urlpatterns = [
     path("ho-so-cua-toi/", dossier_views.my_dossiers, name="my_dossiers"),
     path("tra-cuu/", dossier_views.lookup, name="lookup"),
     path("ho-so/<str:code>/", dossier_views.dossier_page, name="dossier"),
+    path("ho-so/<str:code>/thanh-toan/", dossier_views.pay_dossier, name="pay"),
     path("ho-so/<str:code>/bo-sung/", dossier_views.supplement_dossier, name="supplement"),
     path("ho-so/<str:code>/rut/", dossier_views.withdraw_dossier, name="withdraw"),
     path("ho-so/<str:code>/mau-<str:number>.pdf", dossier_views.dossier_form, name="dossier_form"),

@@ -1,0 +1,45 @@
+"""The fees on the citizen's and the officer's dossier pages, paying online from the portal,
+cash at the desk (issue 5 §1–2)."""
+
+import pytest
+
+from motcua.dossiers import services
+from motcua.dossiers.models import State
+from motcua.payments.models import Payment, PaymentState
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_citizen_sees_the_fees_and_is_sent_to_the_gateway_to_pay(paying, client):
+    dossier = paying.file()
+    client.force_login(paying.world.citizen)
+    html = client.get(f"/ho-so/{dossier.code}/").content.decode()
+    assert "Phí, lệ phí" in html and "52.000 đ" in html
+    assert "Thanh toán trực tuyến 52.000 đ (VNPAY)" in html
+    response = client.post(f"/ho-so/{dossier.code}/thanh-toan/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("http://gateway.test/paymentv2/vpcpay.html?")
+    assert Payment.objects.get(dossier=dossier).state == PaymentState.OPEN
+    html = client.get(f"/ho-so/{dossier.code}/").content.decode()
+    assert "Đang có một giao dịch thanh toán chưa kết thúc" in html
+    again = client.post(f"/ho-so/{dossier.code}/thanh-toan/")
+    assert again.status_code == 409  # one open attempt at a time, said in Vietnamese
+    assert "giao dịch thanh toán chưa kết thúc" in again.content.decode()
+
+
+def test_the_desk_records_cash_and_the_dossier_goes_on(paying, client):
+    world = paying.world
+    dossier = services.receive(paying.file(), ctx=paying.ctx(world.one_stop))
+    dossier = services.request_payment(dossier, ctx=paying.ctx(world.one_stop), amount=52_000)
+    client.force_login(world.one_stop)
+    html = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert "Ghi nhận tiền mặt" in html and "Còn phải nộp" in html
+    refused = client.post(f"/mot-cua/ho-so/{dossier.code}/thu-tien-mat/", {"amount": "abc"})
+    assert (
+        refused.status_code == 422 and "Số tiền phải là số nguyên đồng" in refused.content.decode()
+    )
+    done = client.post(f"/mot-cua/ho-so/{dossier.code}/thu-tien-mat/", {"amount": "52.000"})
+    assert done.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.state == State.RECEIVED
+    assert Payment.objects.get(dossier=dossier, provider="cash").recorded_by == world.one_stop
