@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.utils import timezone
 
+from motcua.catalog.models import TIERS, Tier
 from motcua.core import outbox
 from motcua.core.models import OutboxMessage
 from motcua.payments.models import Payment, PaymentState
@@ -16,11 +17,20 @@ from motcua.sandbox.models import VnpayTransaction
 
 from .conftest import SECRET, TMN
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def tiers(transactional_db):
+    """After another transactional test the tables are flushed, migration-seeded tiers too."""
+    for code, name, name_en, order in TIERS:
+        Tier.objects.update_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "order": order}
+        )
 
 
 @pytest.fixture
-def gateway(paying, live_server, settings):
+def gateway(tiers, paying, live_server, settings):
     settings.SITE_URL = live_server.url
     settings.MOTCUA["VNPAY"] = {
         **settings.MOTCUA["VNPAY"],

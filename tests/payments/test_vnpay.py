@@ -165,7 +165,7 @@ def test_paying_resumes_a_dossier_waiting_for_the_fees(paying, client):
     assert dossier.state == State.RECEIVED
     last = dossier.events.order_by("-seq").first()
     assert last.action == "confirm-payment" and last.actor_id is None
-    assert payment.reference in last.note
+    assert last.data["payment"] == payment.reference and "VNPAY" in last.note
     routed = services.route(dossier, ctx=paying.ctx(world.one_stop))
     assert routed.state == State.IN_PROCESS
 

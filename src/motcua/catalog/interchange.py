@@ -127,6 +127,8 @@ class VersionIn(_Strict):
     notes: str = ""
     documents: list[DocumentIn] = []
     fees: list[FeeIn] = []
+    # Which step waits for the fees (catalog.PaymentDue).
+    payment_due: Literal["none", "processing", "return"] = "none"
     steps: list[StepIn] = []
     form_schema: dict[str, Any] | None = None
     receiving_agencies: list[ReceiverIn] | None = None
@@ -311,6 +313,7 @@ def _create_version(
         competent_agency=resolver.agency(data.competent_agency, where),
         online_level=data.online_level,
         legacy_level=data.legacy_level,
+        payment_due=data.payment_due,
         limit_kind=LimitKind(limit.kind) if limit else None,
         limit_value=limit.value if limit else 0,
         limit_note=limit.note if limit else "",
@@ -421,6 +424,7 @@ def _export_version(v: ProcedureVersion) -> dict[str, Any]:
         "competent_authority": v.competent_authority,
         "online_level": v.online_level,
         "legacy_level": v.legacy_level,
+        "payment_due": v.payment_due,
         "limit": (
             {"kind": v.limit_kind, "value": v.limit_value, "note": v.limit_note}
             if v.limit_kind

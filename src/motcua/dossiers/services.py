@@ -1293,18 +1293,20 @@ def confirm_payment(dossier: Dossier, *, ctx: Context, note: str = "") -> Dossie
         return _resume_after_payment(dossier, _with_agency(ctx, agency), note)
 
 
-def payment_settled(dossier: Dossier, *, reference: str) -> Dossier:
-    """The gateway says the fees are paid (``payments.services``, inside its transaction): a
-    dossier waiting for them resumes, by the system; any other dossier is left as it is."""
+def payment_settled(
+    dossier: Dossier, *, note: str, reference: str, ctx: Context | None = None
+) -> Dossier:
+    """Everything owed is paid (``payments.services``, inside its transaction): a dossier
+    waiting for it resumes — by the system for an online payment, by the desk's officer
+    for cash; any other dossier is left as it is."""
     with transaction.atomic():
         locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
         if locked.state != State.AWAITING_PAYMENT:
             return locked
-        note = f"Đã thanh toán trực tuyến (giao dịch {reference})."
-        return _resume_after_payment(locked, Context(by=None), note)
+        return _resume_after_payment(locked, ctx or Context(by=None), note, reference)
 
 
-def _resume_after_payment(dossier: Dossier, ctx: Context, note: str) -> Dossier:
+def _resume_after_payment(dossier: Dossier, ctx: Context, note: str, payment: str = "") -> Dossier:
     request = dossier.events.filter(action=Action.REQUEST_PAYMENT).order_by("-seq").first()
     target = State(request.data["resume_to"]) if request else State.RECEIVED
     now = clock.now()
@@ -1319,7 +1321,10 @@ def _resume_after_payment(dossier: Dossier, ctx: Context, note: str) -> Dossier:
         to_state=target,
         note=note,
         at=now,
-        data={"due_at": dossier.due_at.isoformat() if dossier.due_at else None},
+        data={
+            "due_at": dossier.due_at.isoformat() if dossier.due_at else None,
+            **({"payment": payment} if payment else {}),
+        },
     )
     _save(dossier, "state", "paused_at", "due_at")
     return dossier

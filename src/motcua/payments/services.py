@@ -252,7 +252,8 @@ def record_outcome(outcome: Outcome, *, provider: str) -> str:
 def _after_payment(payment: Payment) -> None:
     dossier = payment.dossier
     if owed(dossier) <= 0:
-        dossiers.payment_settled(dossier, reference=payment.reference)
+        note = f"Đã thanh toán trực tuyến qua {payment.provider.upper()}."
+        dossiers.payment_settled(dossier, note=note, reference=payment.reference)
     _notify_paid(payment)
 
 
@@ -347,7 +348,14 @@ def record_cash(dossier: Dossier, *, ctx: Context, amount: int, note: str = "") 
             detail={"note": note} if note else {},
         )
         if owed(locked) <= 0 and locked.state == State.AWAITING_PAYMENT:
-            dossiers.payment_settled(locked, reference=payment.reference)
+            dossiers.payment_settled(
+                locked,
+                note=f"Đã thu tiền mặt tại quầy. {note}".strip(),
+                reference=payment.reference,
+                ctx=Context(
+                    by=ctx.by, agency=locked.receiving_agency, ip=ctx.ip, request_id=ctx.request_id
+                ),
+            )
     return payment
 
 
