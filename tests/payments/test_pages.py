@@ -43,3 +43,12 @@ def test_the_desk_records_cash_and_the_dossier_goes_on(paying, client):
     dossier.refresh_from_db()
     assert dossier.state == State.RECEIVED
     assert Payment.objects.get(dossier=dossier, provider="cash").recorded_by == world.one_stop
+
+
+def test_the_fees_are_shown_before_submitting(paying, client):
+    client.force_login(paying.world.citizen)
+    html = client.get(f"/thu-tuc/{paying.version.procedure.code}/nop-ho-so/").content.decode()
+    assert "Phí, lệ phí phải nộp" in html
+    assert "Lệ phí cấp giấy: <strong>50.000 đ</strong>" in html  # the online price
+    assert "mỗi trang" in html
+    assert "nộp trước khi hồ sơ được chuyển giải quyết" in html

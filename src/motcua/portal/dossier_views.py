@@ -3,6 +3,8 @@ The rules live in dossiers.services; this only turns the page into a Submission.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from motcua.backoffice import presenting
 from motcua.catalog import services as catalog
-from motcua.catalog.models import Agency, Procedure
+from motcua.catalog.models import Agency, FeeUnit, Procedure
 from motcua.core.http import client_ip
 from motcua.core.throttle import lookup_allowed
 from motcua.documents import services as documents
@@ -27,6 +29,7 @@ from motcua.dossiers.errors import DossierError, InvalidInput, NotVisible
 from motcua.dossiers.events import Context
 from motcua.dossiers.models import Dossier, State
 from motcua.dossiers.transitions import Action
+from motcua.payments import fees
 from motcua.payments import services as payments
 from motcua.workflow import steps as workflow
 
@@ -149,6 +152,7 @@ def file_dossier(request: HttpRequest, code: str, draft_id: int | None = None) -
             ],
             "reusable": reusable,
             "receivers": receivers,
+            "fees": fee_preview(version),
             "selected_agency": (
                 post.get("agency") if request.method == "POST" else default.code if default else ""
             ),
@@ -182,6 +186,28 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
             "rows": [(d, presenting.PLAIN_STATE[State(d.state)]) for d in page.object_list],
         },
     )
+
+
+@dataclass(frozen=True)
+class _FeeRow:
+    name: str
+    amount: int
+    unit: str
+    unit_label: str
+
+
+@dataclass(frozen=True)
+class _FeePreview:
+    lines: list[_FeeRow]
+    total: int
+
+
+def fee_preview(version) -> _FeePreview:
+    """The fees shown before submitting: online prices, one unit of each."""
+    assessed = fees.assess(version, online=True)
+    labels = dict(FeeUnit.choices)
+    rows = [_FeeRow(x.name, x.amount, x.unit, labels.get(x.unit, x.unit)) for x in assessed.lines]
+    return _FeePreview([r for r in rows if r.amount], assessed.total)
 
 
 def _citizen_page(
