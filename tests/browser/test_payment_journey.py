@@ -1,0 +1,72 @@
+"""Paying online end to end in a real browser (issue 5 §6): a citizen files a dossier with a
+fee, pays on the sandbox gateway's page, the gateway's IPN records it, the citizen and the
+officer see it paid. Screenshots at desktop and 360 px in test-artifacts/."""
+
+import re
+
+import pytest
+
+from motcua.core import outbox
+from motcua.dossiers.models import Dossier
+from motcua.payments.models import Payment, PaymentState
+from tests.documents.samples import pdf
+
+from .conftest import DESKTOP
+from .journeys import serious_violations, sign_in, snap
+
+
+@pytest.fixture
+def gateway_here(live_server, settings):
+    """The demo's sandbox gateway, on the live server (as `make run` has it on PORT)."""
+    settings.SITE_URL = live_server.url
+    settings.MOTCUA["VNPAY"] = {
+        **settings.MOTCUA["VNPAY"],
+        "PAYMENT_URL": f"{live_server.url}/sandbox/vnpay/paymentv2/vpcpay.html",
+        "API_URL": f"{live_server.url}/sandbox/vnpay/merchant_webapi/api/transaction",
+    }
+
+
+def test_a_citizen_pays_a_fee_on_the_gateway_and_the_office_sees_it_paid(
+    demo, gateway_here, page_at, tmp_path
+):
+    citizen = page_at(DESKTOP)
+    sign_in(citizen, "congdan")
+    citizen.goto("/thu-tuc/2.000635/nop-ho-so/")
+    assert "Phí, lệ phí phải nộp" in citizen.content()
+    scan = tmp_path / "giay-to.pdf"
+    scan.write_bytes(pdf())
+    for key in ("to-khai-cap-ban-sao-trich-luc", "giay-to-tuy-than"):
+        citizen.locator(f"#document_{key}").set_input_files(str(scan))
+    citizen.get_by_label("Trực tuyến").check()
+    citizen.get_by_role("button", name="Nộp hồ sơ", exact=True).click()
+    citizen.wait_for_url(re.compile(r"/ho-so/[^/]+/$"))
+    dossier = Dossier.objects.get()
+    snap(citizen, "journey-payment-1-dossier-owes")
+    assert serious_violations(citizen) == []
+
+    citizen.get_by_role("button", name=re.compile("Thanh toán trực tuyến 8.000 đ")).click()
+    citizen.wait_for_url(re.compile(r"/sandbox/vnpay/paymentv2/vpcpay\.html"))
+    assert "8000 VND" in citizen.content()
+    snap(citizen, "journey-payment-2-gateway")
+    assert serious_violations(citizen) == []
+    citizen.get_by_role("button", name="Thanh toán", exact=True).click()
+    citizen.wait_for_url(re.compile(r"/payments/vnpay/return\?"))
+    # The browser's return shows; only the IPN records. The outbox worker sends it now.
+    payment = Payment.objects.get(dossier=dossier)
+    assert payment.state == PaymentState.OPEN
+    outbox.run_worker(once=True)
+    payment.refresh_from_db()
+    assert payment.state == PaymentState.PAID
+    citizen.reload()
+    assert "Đã thanh toán thành công" in citizen.content()
+    snap(citizen, "journey-payment-3-returned")
+    assert serious_violations(citizen) == []
+    citizen.get_by_role("link", name="Về trang hồ sơ").click()
+    fees = citizen.locator("section.fees").inner_text()
+    assert "Đã thanh toán" in fees and "Còn phải nộp\n0 đ" in fees
+
+    desk = page_at(DESKTOP)
+    sign_in(desk, "motcua", then=f"/mot-cua/ho-so/{dossier.code}/")
+    fees = desk.locator("section.fees").inner_text()
+    assert "VNPAY · 8.000 đ · Đã thanh toán" in fees
+    snap(desk, "journey-payment-4-office")
