@@ -47,3 +47,25 @@ class VnpayTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tmn_code}/{self.txn_ref}"
+
+
+class SmsMessage(models.Model):
+    """A text the sandbox SMS gateway accepted (its side of our SMS plugin)."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "Đã nhận"
+        DELIVERED = "delivered", "Đã đến máy"
+        FAILED = "failed", "Không đến được"
+
+    gateway_id = models.CharField(max_length=40, unique=True)  # the gateway's message id
+    client_ref = models.CharField(max_length=200, unique=True)  # ours: deduplicates resends
+    to = models.CharField(max_length=20)
+    brandname = models.CharField(max_length=11)
+    text = models.TextField()
+    segments = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACCEPTED)
+    callback_url = models.URLField(max_length=500, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.text[:40]}"
