@@ -77,9 +77,9 @@ def test_a_required_notice_cannot_be_switched_off_only_moved(world):  # noqa: F8
     dossier.owner_phone = dossier.submitter_phone = ""
     dossier.save(update_fields=["owner_phone", "submitter_phone"])
     dossier = services.receive(dossier, ctx=world.ctx(world.one_stop))
-    assert list(
-        Message.objects.filter(dossier=dossier).values_list("channel", "required")
-    ) == [("email", True)]
+    assert list(Message.objects.filter(dossier=dossier).values_list("channel", "required")) == [
+        ("email", True)
+    ]
 
 
 def test_an_optional_notice_follows_the_preference(world):  # noqa: F811
@@ -95,3 +95,21 @@ def test_an_optional_notice_follows_the_preference(world):  # noqa: F811
     )
     assert {m.channel for m in sent} == {"email", "sms"}
     assert OutboxMessage.objects.filter(kind="sms.send").count() == 1
+
+
+def test_officers_hear_of_dossiers_due_soon_and_overdue_once_a_day(world):  # noqa: F811
+    from datetime import timedelta
+
+    world.one_stop.email = "motcua@example.vn"
+    world.one_stop.save()
+    dossier = services.receive(world.file(), ctx=world.ctx(world.one_stop))
+    before = dossier.due_at - timedelta(hours=2)
+    assert notify.remind_officers(before) == 1
+    assert notify.remind_officers(before) == 0  # the same day: nothing twice
+    late = dossier.due_at + timedelta(days=1)
+    assert notify.remind_officers(late) == 1
+    subjects = list(
+        Message.objects.filter(user=world.one_stop).order_by("pk").values_list("subject", flat=True)
+    )
+    assert subjects[0].startswith(f"Hồ sơ {dossier.code} sắp đến hạn")
+    assert subjects[1].startswith(f"Hồ sơ {dossier.code} đã quá hạn")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from motcua.core import clock, outbox
 
 from . import sms
 from .models import Message
-from .services import SMS_KIND, callback_url
+from .services import SMS_KIND, callback_url, remind_officers
 
 
 @outbox.handler(SMS_KIND)
@@ -29,3 +31,9 @@ def send_sms(payload: dict, message) -> None:
         segments=accepted.segments,
         status_at=clock.now(),
     )
+
+
+@outbox.periodic("notify.remind_officers", every=timedelta(hours=1))
+def remind() -> None:
+    """Due soon and overdue, once a day per dossier and officer (the keys say so)."""
+    remind_officers()

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from motcua.core import clock, email, outbox
+from motcua.core.calendar import VN_TZ
 from motcua.core.templatetags.motcua import dmy, dmy_hm
 from motcua.core.text import unaccented as strip_accents
 
@@ -85,8 +86,10 @@ def _channels(pref: Preference, *, required: bool, email_to: str, phone: str) ->
     return chosen
 
 
-def notify_dossier(dossier, kind: str, *, event_seq: int, **context: Any) -> list[Message]:
-    """The notice ``kind`` about ``dossier`` to its owner, queued with the change."""
+def notify_dossier(dossier, kind: str, *, event_seq: int | str, **context: Any) -> list[Message]:
+    """The notice ``kind`` about ``dossier`` to its owner, queued with the change.
+    ``event_seq`` makes the messages' keys: the event's number, or another fact's id (a
+    payment's reference) — the same fact twice is one message."""
     required = kind in REQUIRED
     pref = preference_of(dossier.account if dossier.account_id else None)
     if not required and not pref.optional:
@@ -200,3 +203,66 @@ def record_report(*, client_ref: str, gateway_id: str, status: str) -> bool:
         pk=message.pk, status__in=[Message.Status.QUEUED, Message.Status.SENT]
     ).update(status=final, status_at=clock.now(), gateway_id=gateway_id or message.gateway_id)
     return True
+
+
+def notify_officer(user, kind: str, dossier, *, key: str, **context: Any) -> list[Message]:
+    """A notice for an officer (due soon, overdue, an opinion asked), by e-mail and SMS as
+    their preference says; none of these is required by law."""
+    pref = preference_of(user)
+    if not pref.optional:
+        return []
+    values = dossier_values(dossier, **context)
+    values["agency"] = dossier.current_agency.name
+    phone = getattr(user, "phone", "") or ""
+    sent = []
+    for channel in _channels(pref, required=False, email_to=user.email, phone=phone):
+        if channel == Channel.EMAIL:
+            sent.append(send_email(kind, values, to=user.email, key=f"{key}:email", user=user))
+        else:
+            sent.append(
+                send_sms(
+                    kind,
+                    values,
+                    to=phone,
+                    key=f"{key}:sms",
+                    user=user,
+                    unaccented=pref.unaccented_sms,
+                )
+            )
+    return sent
+
+
+def remind_officers(now=None, *, limit: int = 500) -> int:
+    """Once a day per dossier: its officers hear that it is due within two working days,
+    or overdue. To whom: the active step's assignee, else the handling agency's specialists
+    and leaders."""
+    from django.db import transaction
+
+    from motcua.accounts.models import OfficerRole, Role, User
+    from motcua.dossiers.models import Dossier, State
+    from motcua.dossiers.queues import due_soon_until
+    from motcua.workflow import steps as workflow
+
+    now = now or clock.now()
+    day = now.astimezone(VN_TZ).date()
+    running = Dossier.objects.filter(
+        state__in=[State.RECEIVED, State.IN_PROCESS], due_at__lt=due_soon_until(now)
+    ).select_related("current_agency", "procedure", "receiving_agency")[:limit]
+    before = Message.objects.count()
+    for dossier in running:
+        kind = "officer_overdue" if dossier.due_at < now else "officer_due_soon"
+        step = workflow.active_step(dossier) if dossier.state == State.IN_PROCESS else None
+        if step is not None and step.assignee_id:
+            people = [step.assignee]
+        else:
+            ids = OfficerRole.objects.filter(
+                agency=dossier.current_agency,
+                active=True,
+                role__in=[Role.SPECIALIST, Role.LEADER, Role.ONE_STOP_OFFICER],
+            ).values("user")
+            people = list(User.objects.filter(pk__in=ids, is_active=True))
+        with transaction.atomic():
+            for person in people:
+                key = f"{dossier.province_code}:{dossier.code}:{kind}:{day:%Y%m%d}:{person.pk}"
+                notify_officer(person, kind, dossier, key=key)
+    return Message.objects.count() - before  # the same key twice is one message

@@ -258,22 +258,15 @@ def _after_payment(payment: Payment) -> None:
 
 
 def _notify_paid(payment: Payment) -> None:
-    from motcua.core.email import enqueue_email
     from motcua.core.money import format_vnd
+    from motcua.notify import services as notify
 
-    dossier = payment.dossier
-    address = dossier.owner_email or (dossier.account.email if dossier.account_id else "")
-    if not address:
-        return
-    enqueue_email(
-        key=f"{dossier.code}:payment:{payment.reference}",
-        to=[address],
-        subject=f"Đã nhận thanh toán phí hồ sơ {dossier.code}",
-        body=(
-            f"Kính gửi {dossier.owner_name},\n\n"
-            f"Hệ thống đã nhận {format_vnd(payment.amount)} phí, lệ phí của hồ sơ "
-            f"{dossier.code} (giao dịch {payment.reference}).\n"
-        ),
+    notify.notify_dossier(
+        payment.dossier,
+        "payment_received",
+        event_seq=f"payment-{payment.reference}",
+        amount=format_vnd(payment.amount),
+        reference=payment.reference,
     )
 
 
