@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.workflow",
     "motcua.payments",
+    "motcua.delivery",
     "motcua.portal",
     "motcua.backoffice",
     "motcua.api",
@@ -301,6 +302,25 @@ MOTCUA["VNPAY"] = {
     # vnp_IpAddr of our querydr requests.
     "SERVER_IP": env("VNPAY_SERVER_IP", "127.0.0.1"),
     "TIMEOUT_SECONDS": float(env("VNPAY_TIMEOUT_SECONDS", "10")),
+}
+
+# Public postal service (issue 5 §3; docs/post.md): the carrier contract over HTTP; the demo's
+# carrier is the sandbox's. Production sets the carrier's address, customer code and secret.
+MOTCUA["POST"] = {
+    "CARRIER": env("MOTCUA_POST_CARRIER", "http"),
+    "API_URL": env("MOTCUA_POST_API_URL", f"{_SANDBOX_URL}/post/v1" if SANDBOX else ""),
+    "CUSTOMER_CODE": env("MOTCUA_POST_CUSTOMER_CODE", "MOTCUA-DEMO" if SANDBOX else ""),
+    # The shared key of the HMAC-SHA256 signatures, both ways.
+    "SECRET": env("MOTCUA_POST_SECRET", "MOTCUADEMOPOSTSECRET2026" if SANDBOX else ""),
+    # What the citizen pays per one-way trip, and the carrier's list price (Hà Tĩnh: 10,000 đ
+    # against 26,000 đ per 100 g in town), in đồng.
+    "CITIZEN_FEE": int(env("MOTCUA_POST_CITIZEN_FEE", "10000")),
+    "LIST_PRICE": int(env("MOTCUA_POST_LIST_PRICE", "26000")),
+    "TIMEOUT_SECONDS": float(env("MOTCUA_POST_TIMEOUT_SECONDS", "10")),
+    # A callback signed longer ago than this (or later) is refused: no replays.
+    "CALLBACK_WINDOW_SECONDS": int(env("MOTCUA_POST_CALLBACK_WINDOW_SECONDS", "300")),
+    # The sandbox carrier moves each shipment one status on after this long (the demo).
+    "SANDBOX_STEP_SECONDS": int(env("MOTCUA_POST_SANDBOX_STEP_SECONDS", "120")),
 }
 
 # Citizens' files (DESIGN: Citizens' documents are private): outside any public URL, under

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("payments/", include("motcua.payments.urls")),
+    path("post/", include("motcua.delivery.urls")),
     path("", include("motcua.documents.urls")),
 ]
 if settings.SANDBOX:  # the other side of each external protocol, never in production

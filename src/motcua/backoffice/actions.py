@@ -12,13 +12,14 @@ from django.utils.translation import gettext_noop
 from motcua.accounts.models import User
 from motcua.catalog.models import Agency
 from motcua.core.calendar import VN_TZ
+from motcua.delivery import services as delivery
 from motcua.documents import services as documents
 from motcua.documents.errors import DocumentRejected
 from motcua.documents.models import StoredFile
 from motcua.dossiers import services
 from motcua.dossiers.errors import ConcurrentUpdate, InvalidInput
 from motcua.dossiers.events import Context
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Delivery, Dossier
 from motcua.dossiers.transitions import Action
 
 # What the officer sees on each action's button, in Vietnamese.
@@ -42,6 +43,14 @@ LABELS: dict[Action, str] = {
     Action.SUPPLEMENT: gettext_noop("Nhận bổ sung tại quầy"),
     Action.WITHDRAW: gettext_noop("Rút hồ sơ"),
 }
+# A result received by post is handed to the post; it is returned when delivered.
+POST_RETURN_LABEL = gettext_noop("Gửi kết quả qua bưu chính")
+
+
+def label(dossier: Dossier, action: Action) -> str:
+    if action == Action.RETURN_RESULT and dossier.delivery == Delivery.POST:
+        return POST_RETURN_LABEL
+    return LABELS[action]
 
 
 def _text(post: QueryDict, name: str) -> str:
@@ -183,8 +192,18 @@ HANDLERS: dict[Action, Handler] = {
     ),
     Action.STOP: lambda d, c, p: services.stop(d, ctx=c, reason=_text(p, "reason")),
     Action.RESULT_READY: lambda d, c, p: services.result_ready(d, ctx=c, note=_text(p, "note")),
-    Action.RETURN_RESULT: lambda d, c, p: services.return_result(d, ctx=c, note=_text(p, "note")),
+    Action.RETURN_RESULT: lambda d, c, p: _return_result(d, c, p),
 }
+
+
+def _return_result(dossier: Dossier, ctx: Context, post: QueryDict) -> Dossier:
+    """At the counter or online the result is returned now; a result received by post is
+    handed to the post (a shipment, through the outbox), and the dossier is returned when
+    the post reports it delivered (docs/post.md)."""
+    if dossier.delivery == Delivery.POST:
+        delivery.create_delivery(dossier, ctx=ctx)
+        return dossier
+    return services.return_result(dossier, ctx=ctx, note=_text(post, "note"))
 
 
 def perform(request: HttpRequest, dossier: Dossier, action: Action) -> Dossier:

@@ -20,10 +20,12 @@ from motcua.accounts.identity import mask_id_number
 from motcua.accounts.models import Role, User
 from motcua.catalog.models import Agency, Field
 from motcua.core.calendar import VN_TZ
+from motcua.delivery import services as delivery
+from motcua.delivery.models import Direction
 from motcua.dossiers import forms, queues, services
 from motcua.dossiers.errors import DossierError, NotVisible
 from motcua.dossiers.events import Context
-from motcua.dossiers.models import Channel, Dossier, State
+from motcua.dossiers.models import Channel, Delivery, Dossier, State
 from motcua.dossiers.transitions import Action
 from motcua.payments import services as payments
 from motcua.workflow import steps as workflow
@@ -174,8 +176,13 @@ def _dossier_page(
     following = (
         workflow.next_step(dossier, step) if step and Action.COMPLETE_STEP in allowed else None
     )
+    shipments = delivery.shipments_of(dossier)
+    if dossier.delivery == Delivery.POST and Action.RETURN_RESULT in allowed:
+        if any(s.direction == Direction.DELIVER and not s.final for s in shipments):
+            allowed.remove(Action.RETURN_RESULT)  # with the post already
     context = {
         "dossier": dossier,
+        "shipments": shipments,
         "fees": payments.summary(dossier),
         "takes_cash": dossier.receiving_agency_id in scope.agencies(Role.ONE_STOP_OFFICER),
         "view": presenting.dossier_view(dossier, scope.now),
@@ -194,7 +201,7 @@ def _dossier_page(
             ).select_related("agency")
         ),
         "timeline": presenting.timeline(dossier),
-        "actions": [(a, actions.LABELS[a]) for a in allowed],
+        "actions": [(a, actions.label(dossier, a)) for a in allowed],
         "allowed": {str(a) for a in allowed},
         "error": error,
         "failed": str(failed) if failed else "",
@@ -264,7 +271,7 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
         found.refresh_from_db()
         return _dossier_page(request, found, error=exc, failed=chosen)
     messages.success(
-        request, _("Đã thực hiện: %(action)s.") % {"action": _(actions.LABELS[chosen])}
+        request, _("Đã thực hiện: %(action)s.") % {"action": _(actions.label(found, chosen))}
     )
     if not services.visible_to(request.user).filter(pk=updated.pk).exists():
         # Handed to an agency this officer does not belong to: back to the queue.

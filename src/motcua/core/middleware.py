@@ -45,6 +45,8 @@ class NormalizeInputMiddleware:
         request.GET = _nfc_querydict(request.GET)
         content_type = request.content_type or ""
         if content_type == "application/json" and request.body:
+            # The bytes as sent stay readable: a signature covers them, not our rewrite.
+            request.raw_body = request.body
             request._body = _nfc_json(request.body)
         elif request.method == "POST" and content_type in (
             "application/x-www-form-urlencoded",

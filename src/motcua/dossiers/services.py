@@ -1432,6 +1432,42 @@ def return_result(dossier: Dossier, *, ctx: Context, note: str = "") -> Dossier:
     return dossier
 
 
+def delivered_by_post(dossier: Dossier, *, note: str, tracking: str) -> Dossier:
+    """The post delivered the result (``delivery.services``, inside its transaction): the
+    result counts as returned now. Done by the system on the carrier's word, for the desk
+    that handed the result to the post."""
+    with transaction.atomic():
+        locked = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("receiving_agency")
+            .get(pk=dossier.pk)
+        )
+        if locked.state != State.RESULT_READY:
+            raise InvalidTransition(
+                f"Không thể “{Action.RETURN_RESULT}” khi hồ sơ đang ở trạng thái "
+                f"“{State(locked.state).label}”."
+            )
+        now = clock.now()
+        locked.state = State.RETURNED
+        locked.returned_at = locked.finished_at = now
+        for step in locked.steps.filter(state="pending").order_by("order"):
+            workflow.start(step, locked, now, save=False)
+            workflow.finish(step, now, save=False)
+            step.save(update_fields=["state", "started_at", "due_at", "completed_at", "timeliness"])
+        record_event(
+            locked,
+            Action.RETURN_RESULT,
+            ctx=Context(by=None, agency=locked.receiving_agency),
+            from_state=State.RESULT_READY,
+            to_state=State.RETURNED,
+            note=note,
+            at=now,
+            data={"delivery": Delivery.POST, "tracking": tracking},
+        )
+        _save(locked, "state", "returned_at", "finished_at")
+    return locked
+
+
 def _check_paid(dossier: Dossier, action: Action) -> None:
     """The procedure makes this step wait for the fees (``catalog.PaymentDue``)."""
     from motcua.payments import services as payments

@@ -21,6 +21,7 @@ from motcua.catalog import services as catalog
 from motcua.catalog.models import Agency, FeeUnit, Procedure
 from motcua.core.http import client_ip
 from motcua.core.throttle import lookup_allowed
+from motcua.delivery import services as delivery
 from motcua.documents import services as documents
 from motcua.documents.errors import DocumentRejected
 from motcua.documents.models import StoredFile
@@ -243,6 +244,7 @@ def _citizen_page(
             .values_list("at", flat=True)
             .first(),
             "fees": payments.summary(dossier),
+            "shipments": delivery.shipments_of(dossier),
             "error": error,
         },
         status=error.status if error else 200,
