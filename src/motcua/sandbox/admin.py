@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 
-from .models import Fault, VnpayTransaction
+from . import carrier
+from .models import Fault, PostOrder, VnpayTransaction
 
 
 @admin.register(Fault)
@@ -14,3 +15,29 @@ class FaultAdmin(admin.ModelAdmin):
 class VnpayTransactionAdmin(admin.ModelAdmin):
     list_display = ["txn_ref", "tmn_code", "amount", "response_code", "transaction_no", "pay_date"]
     readonly_fields = [f.name for f in VnpayTransaction._meta.fields]
+
+
+@admin.register(PostOrder)
+class PostOrderAdmin(admin.ModelAdmin):
+    """The demo's operator moves the sandbox carrier's orders along by hand."""
+
+    list_display = ["tracking_number", "order_number", "direction", "status", "created_at"]
+    list_filter = ["status", "direction"]
+    search_fields = ["tracking_number", "order_number", "reference"]
+    readonly_fields = [f.name for f in PostOrder._meta.fields]
+    actions = ["advance_one_step", "delivery_failed", "return_to_sender"]
+
+    @admin.action(description="Chuyển sang trạng thái tiếp theo")
+    def advance_one_step(self, request, queryset):
+        for order in queryset:
+            carrier.advance(order)
+
+    @admin.action(description="Phát không thành công (sẽ phát lại)")
+    def delivery_failed(self, request, queryset):
+        for order in queryset:
+            carrier.advance(order, "failed", note="Người nhận vắng nhà.")
+
+    @admin.action(description="Chuyển hoàn về người gửi")
+    def return_to_sender(self, request, queryset):
+        for order in queryset:
+            carrier.advance(order, "returned", note="Không phát được, chuyển hoàn.")

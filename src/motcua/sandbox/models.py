@@ -69,3 +69,31 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.text[:40]}"
+
+
+class PostOrder(models.Model):
+    """A shipment the sandbox carrier took (its side of our carrier contract, docs/post.md)."""
+
+    customer_code = models.CharField(max_length=40)
+    reference = models.CharField(max_length=60)  # the customer's: deduplicates a repeat
+    order_number = models.CharField(max_length=60)  # the dossier code
+    tracking_number = models.CharField(max_length=20, unique=True)
+    direction = models.CharField(max_length=10, blank=True)
+    sender = models.JSONField(default=dict)
+    receiver = models.JSONField(default=dict)
+    cod_amount = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=20, default="accepted")
+    events = models.JSONField(default=list)  # [{id, status, at, location, note}]
+    callback_answers = models.JSONField(default=list, blank=True)  # what the customer answered
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer_code", "reference"], name="sandbox_post_one_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_number} ({self.order_number}, {self.status})"

@@ -1,3 +1,3 @@
 """The sandbox's own retries (its IPN to the merchant) run in the same outbox workers."""
 
-from . import vnpay  # noqa: F401 - registers the IPN handler
+from . import carrier, vnpay  # noqa: F401 - register the IPN and the post's callbacks

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from . import vnpay
+from . import carrier, vnpay
 
 app_name = "sandbox"
 urlpatterns = [
     path("vnpay/paymentv2/vpcpay.html", vnpay.payment_page, name="vnpay_pay"),
     path("vnpay/merchant_webapi/api/transaction", vnpay.merchant_api, name="vnpay_api"),
+    path("post/v1/orders", carrier.orders, name="post_orders"),
+    path("post/v1/orders/<str:tracking_number>", carrier.order, name="post_order"),
 ]
