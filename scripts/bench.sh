@@ -14,6 +14,8 @@ echo "== catalog search"
 .venv/bin/python bench/catalog_search.py
 echo "== online submissions"
 .venv/bin/python bench/submissions.py
+echo "== outbox: e-mail and SMS delivered per second, sandboxes on loopback"
+.venv/bin/python bench/outbox.py
 echo "== the office at scale (its own PostgreSQL under var/bench/, loaded once and kept)"
 scripts/apt.sh wrk
 .venv/bin/python bench/office.py --reuse --dossiers "${OFFICE_DOSSIERS:-100000}" --base "${OFFICE_BASE:-2000}"

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "motcua.workflow",
     "motcua.payments",
     "motcua.delivery",
+    "motcua.notify",
     "motcua.portal",
     "motcua.backoffice",
     "motcua.api",
@@ -286,6 +287,18 @@ if SANDBOX:
 # return and IPN addresses, and ours given to it.
 SITE_URL = env("MOTCUA_SITE_URL", f"http://127.0.0.1:{env('PORT', '8000')}").rstrip("/")
 _SANDBOX_URL = f"{SITE_URL}/sandbox"
+
+# SMS through an HTTP brandname gateway (docs/notifications.md); the demo's is the sandbox's.
+MOTCUA["SMS"] = {
+    "GATEWAY": env("MOTCUA_SMS_GATEWAY", "http"),
+    "API_URL": env("MOTCUA_SMS_API_URL", f"{_SANDBOX_URL}/sms" if SANDBOX else ""),
+    "API_KEY": env("MOTCUA_SMS_API_KEY", "demo-sms-key" if SANDBOX else ""),
+    "CALLBACK_SECRET": env(
+        "MOTCUA_SMS_CALLBACK_SECRET", "demo-sms-callback-secret" if SANDBOX else ""
+    ),
+    "BRANDNAME": env("MOTCUA_SMS_BRANDNAME", "MOTCUA"),
+    "TIMEOUT_SECONDS": float(env("MOTCUA_SMS_TIMEOUT_SECONDS", "10")),
+}
 
 # VNPAY 2.1.0 (REFERENCE.md). The demo's merchant is the sandbox's; production sets all four.
 MOTCUA["VNPAY"] = {

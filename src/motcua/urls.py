@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("payments/", include("motcua.payments.urls")),
     path("post/", include("motcua.delivery.urls")),
+    path("notify/", include("motcua.notify.urls")),
     path("", include("motcua.documents.urls")),
 ]
 if settings.SANDBOX:  # the other side of each external protocol, never in production

@@ -44,10 +44,10 @@ def test_receiving_starts_the_clock_with_the_limit_of_the_receiving_agency(world
 
 def test_reception_sends_the_receipt_notice_through_the_outbox(world):
     dossier = received(world)
-    message = OutboxMessage.objects.get()
-    assert message.kind == "email.send"
+    message = OutboxMessage.objects.get(kind="email.send")
     assert message.payload["to"] == ["an@example.vn"]
     assert dossier.code in message.payload["subject"]
+    assert OutboxMessage.objects.filter(kind="sms.send").count() == 1  # and by SMS
 
 
 def test_only_the_parties_and_the_officers_of_its_agencies_see_a_dossier(world):

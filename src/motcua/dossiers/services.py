@@ -25,13 +25,13 @@ from motcua.accounts.models import OfficerRole, Organisation, Role, User
 from motcua.catalog import services as catalog
 from motcua.catalog.models import Agency, AgencyKind, AgencyRole, ProcedureVersion
 from motcua.catalog.models import OfficerRole as StepRole
-from motcua.core import clock, email
+from motcua.core import clock
 from motcua.core.text import fold
 from motcua.documents.models import StoredFile
 from motcua.workflow import steps as workflow
 from motcua.workflow.models import Consultation, ConsultationState, DossierStep
 
-from . import deadlines, notices
+from . import deadlines
 from .errors import (
     ConcurrentUpdate,
     DossierError,
@@ -646,17 +646,11 @@ def reveal_id_number(dossier: Dossier, *, ctx: Context) -> str:
 
 
 def _notify(dossier: Dossier, kind: str, event_seq: int, **context: Any) -> None:
-    """Legally required notices (receipt, supplement, refusal, apology, result) by e-mail
-    through the outbox; SMS joins with issue 5."""
-    if not dossier.owner_email:
-        return
-    subject, body = notices.render(kind, dossier, **context)
-    email.enqueue_email(
-        key=f"{dossier.province_code}:{dossier.code}:{event_seq}:email",
-        to=[dossier.owner_email],
-        subject=subject,
-        body=body,
-    )
+    """The owner hears of it by e-mail and SMS as they prefer (``notify.services``), queued
+    in the outbox with this change."""
+    from motcua.notify import services as notify
+
+    notify.notify_dossier(dossier, kind, event_seq=event_seq, **context)
 
 
 def receive(dossier: Dossier, *, ctx: Context, note: str = "") -> Dossier:

@@ -1,3 +1,3 @@
 """The sandbox's own retries (its IPN to the merchant) run in the same outbox workers."""
 
-from . import carrier, vnpay  # noqa: F401 - register the IPN and the post's callbacks
+from . import carrier, sms, vnpay  # noqa: F401 - register the IPN, SMS and post handlers

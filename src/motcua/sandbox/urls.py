@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import carrier, vnpay
+from . import carrier, sms, vnpay
 
 app_name = "sandbox"
 urlpatterns = [
     path("vnpay/paymentv2/vpcpay.html", vnpay.payment_page, name="vnpay_pay"),
     path("vnpay/merchant_webapi/api/transaction", vnpay.merchant_api, name="vnpay_api"),
+    path("sms/messages", sms.send, name="sms_send"),
     path("post/v1/orders", carrier.orders, name="post_orders"),
     path("post/v1/orders/<str:tracking_number>", carrier.order, name="post_order"),
 ]
