@@ -163,7 +163,9 @@ def main() -> None:
         f"({sink.count} e-mails at the SMTP server, "
         f"{Message.objects.filter(channel='sms').exclude(gateway_id='').count()} SMS taken); "
         f"all {delivered} SMS delivery reports back after "
-        f"{reported_s:.1f} s" if sent_s and reported_s else "did not finish in 10 minutes"
+        f"{reported_s:.1f} s"
+        if sent_s and reported_s
+        else "did not finish in 10 minutes"
     )
 
 
