@@ -37,6 +37,7 @@ from django.db import connection, transaction  # noqa: E402
 from motcua.core.models import OutboxMessage  # noqa: E402
 from motcua.notify import services as notify  # noqa: E402
 from motcua.notify.models import Message  # noqa: E402
+from motcua.sandbox.models import SmsMessage  # noqa: E402
 
 
 def free_port() -> int:
@@ -87,6 +88,7 @@ def main() -> None:
     call_command("createcachetable", verbosity=0)
     OutboxMessage.objects.all().delete()
     Message.objects.all().delete()
+    SmsMessage.objects.all().delete()  # the sandbox deduplicates on our keys
     started = time.perf_counter()
     queue(args.messages)
     queued_s = time.perf_counter() - started
