@@ -208,3 +208,18 @@ def test_the_citizen_sees_where_the_result_goes(posting, client):
     services.create_delivery(dossier, ctx=posting.ctx(posting.world.one_stop))
     page = client.get(f"/ho-so/{dossier.code}/").content.decode()
     assert "Bưu chính công ích" in page and "10.000 đ" in page and "26.000 đ" not in page
+
+
+def test_the_citizen_hears_when_the_result_is_out_and_when_it_is_delivered(posting):
+    from motcua.notify.models import Message
+
+    dossier, shipment = handed_over(posting)
+    services.record_status(shipment, [update(shipment, 1, "accepted", 5)], source="t")
+    told = Message.objects.filter(dossier=dossier, template__key="shipment_update")
+    assert not told.exists()  # "accepted" is the post's business
+    services.record_status(shipment, [update(shipment, 2, "out_for_delivery", 20)], source="t")
+    services.record_status(shipment, [update(shipment, 3, "delivered", 30)], source="t")
+    services.record_status(shipment, [update(shipment, 3, "delivered", 30)], source="t")
+    sms = told.filter(channel="sms").order_by("pk")
+    assert [m.text.split(": ")[-1] for m in sms] == ["Dang phat.", "Da phat thanh cong."]
+    assert all("EB000000011VN" in m.text for m in sms)

@@ -296,7 +296,33 @@ def record_status(shipment: Shipment, updates: list[StatusUpdate], *, source: st
         locked.save(update_fields=["state", "last_event_at", "delivered_at"])
         if locked.state == ShipmentState.DELIVERED and was != ShipmentState.DELIVERED:
             _delivered(locked)
+        if locked.state != was and locked.state in TOLD:
+            _tell(locked)
     return new
+
+
+# The citizen hears of these (an optional notice: their preferences may switch it off).
+TOLD = frozenset(
+    {
+        ShipmentState.PICKED_UP,
+        ShipmentState.OUT_FOR_DELIVERY,
+        ShipmentState.FAILED,
+        ShipmentState.DELIVERED,
+        ShipmentState.RETURNED,
+    }
+)
+
+
+def _tell(shipment: Shipment) -> None:
+    from motcua.notify import services as notify
+
+    notify.notify_dossier(
+        shipment.dossier,
+        "shipment_update",
+        event_seq=f"post-{shipment.reference}-{shipment.state}",
+        tracking=shipment.tracking_number,
+        shipment_status=str(ShipmentState(shipment.state).label),
+    )
 
 
 def _delivered(shipment: Shipment) -> None:
