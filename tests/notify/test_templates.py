@@ -113,3 +113,15 @@ def test_officers_hear_of_dossiers_due_soon_and_overdue_once_a_day(world):  # no
     )
     assert subjects[0].startswith(f"Hồ sơ {dossier.code} sắp đến hạn")
     assert subjects[1].startswith(f"Hồ sơ {dossier.code} đã quá hạn")
+
+
+def test_the_citizen_chooses_the_channel_on_the_portal(world, client):  # noqa: F811
+    client.force_login(world.citizen)
+    page = client.get("/thong-bao/").content.decode()
+    assert "luôn được gửi" in page and 'value="both" checked' in page
+    bad = client.post("/thong-bao/", {"channels": "fax"})
+    assert bad.status_code == 422 and "không hợp lệ" in bad.content.decode()
+    done = client.post("/thong-bao/", {"channels": "sms", "unaccented_sms": "1"})
+    assert done.status_code == 302
+    chosen = Preference.objects.get(user=world.citizen)
+    assert (chosen.channels, chosen.optional, chosen.unaccented_sms) == ("sms", False, True)

@@ -266,3 +266,14 @@ def remind_officers(now=None, *, limit: int = 500) -> int:
                 key = f"{dossier.province_code}:{dossier.code}:{kind}:{day:%Y%m%d}:{person.pk}"
                 notify_officer(person, kind, dossier, key=key)
     return Message.objects.count() - before  # the same key twice is one message
+
+
+def set_preference(user, *, channels: str, optional: bool, unaccented_sms: bool) -> Preference:
+    """The citizen's choice (the only writer of preferences)."""
+    if channels not in Preference.Choice.values:
+        raise ValueError("Kênh nhận thông báo không hợp lệ.")
+    preference, _ = Preference.objects.update_or_create(
+        user=user,
+        defaults={"channels": channels, "optional": optional, "unaccented_sms": unaccented_sms},
+    )
+    return preference

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.portal import accounts_views, dossier_views, views
+from motcua.portal import accounts_views, dossier_views, notify_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("thu-tuc/<str:code>/nop-ho-so/", dossier_views.file_dossier, name="file_dossier"),
     path("thu-tuc/<str:code>/nop-ho-so/<int:draft_id>/", dossier_views.file_dossier, name="draft"),
     path("ho-so-cua-toi/", dossier_views.my_dossiers, name="my_dossiers"),
+    path("thong-bao/", notify_views.preferences, name="notify_preferences"),
     path("tra-cuu/", dossier_views.lookup, name="lookup"),
     path("ho-so/<str:code>/", dossier_views.dossier_page, name="dossier"),
     path("ho-so/<str:code>/thanh-toan/", dossier_views.pay_dossier, name="pay"),
