@@ -52,3 +52,29 @@ def test_the_fees_are_shown_before_submitting(paying, client):
     assert "Lệ phí cấp giấy: <strong>50.000 đ</strong>" in html  # the online price
     assert "mỗi trang" in html
     assert "nộp trước khi hồ sơ được chuyển giải quyết" in html
+
+
+def test_a_paid_fee_has_its_confirmation_pdf_for_the_citizen_and_the_desk(paying, client):
+    import io
+
+    from pypdf import PdfReader
+
+    from motcua.payments import services as payments
+
+    world = paying.world
+    dossier = services.receive(paying.file(), ctx=paying.ctx(world.one_stop))
+    payment = payments.record_cash(dossier, ctx=paying.ctx(world.one_stop), amount=52_000)
+    client.force_login(world.citizen)
+    html = client.get(f"/ho-so/{dossier.code}/").content.decode()
+    url = f"/ho-so/{dossier.code}/thanh-toan/{payment.reference}.pdf"
+    assert url in html
+    response = client.get(url)
+    assert response["Content-Type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "GIẤY XÁC NHẬN THANH TOÁN" in text and "52.000 đ" in text and dossier.code in text
+    assert "123/2020/NĐ-CP" in text and "Mẫu số" not in text
+    client.force_login(world.one_stop)
+    office = client.get(f"/mot-cua/ho-so/{dossier.code}/thanh-toan/{payment.reference}.pdf")
+    assert office.status_code == 200
+    client.force_login(world.other_citizen)
+    assert client.get(url).status_code == 404

@@ -11,6 +11,11 @@ urlpatterns = [
     path("ho-so/<str:code>/", views.dossier, name="dossier"),
     path("ho-so/<str:code>/so-dinh-danh/", views.reveal, name="reveal"),
     path("ho-so/<str:code>/thu-tien-mat/", views.cash, name="cash"),
+    path(
+        "ho-so/<str:code>/thanh-toan/<str:reference>.pdf",
+        views.payment_confirmation,
+        name="payment_confirmation",
+    ),
     path("ho-so/<str:code>/tai-lieu/<uuid:file_id>/", views.document, name="document"),
     path("ho-so/<str:code>/<slug:action>/", views.act, name="act"),
 ]

@@ -28,6 +28,7 @@ from motcua.dossiers.events import Context
 from motcua.dossiers.models import Channel, Delivery, Dossier, State
 from motcua.dossiers.transitions import Action
 from motcua.payments import services as payments
+from motcua.payments import views as payment_views
 from motcua.workflow import steps as workflow
 from motcua.workflow.models import ConsultationState
 
@@ -184,6 +185,7 @@ def _dossier_page(
         "dossier": dossier,
         "shipments": shipments,
         "fees": payments.summary(dossier),
+        "confirm_route": "backoffice:payment_confirmation",
         "takes_cash": dossier.receiving_agency_id in scope.agencies(Role.ONE_STOP_OFFICER),
         "view": presenting.dossier_view(dossier, scope.now),
         "owner_id": revealed or mask_id_number(dossier.owner_id_number),
@@ -277,6 +279,12 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
         # Handed to an agency this officer does not belong to: back to the queue.
         return redirect("backoffice:home")
     return redirect("backoffice:dossier", code=updated.code)
+
+
+@require_safe
+@officer_required
+def payment_confirmation(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    return payment_views.confirmation_response(_dossier_or_404(request, code), reference)
 
 
 @require_POST

@@ -3,7 +3,7 @@ thing that changes a payment, and the payer's browser coming back, which only sh
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -31,3 +31,21 @@ def vnpay_return(request: HttpRequest) -> HttpResponse:
         {"outcome": outcome, "payment": payment, "dossier": payment.dossier if payment else None},
         status=200 if outcome else 400,
     )
+
+
+def confirmation_response(dossier, reference: str) -> HttpResponse:
+    """The payment confirmation PDF of a paid attempt of ``dossier`` (the caller has checked
+    that the user may see the dossier); 404 for another dossier's or an unpaid one."""
+    from . import confirmation
+    from .models import Payment
+
+    payment = Payment.objects.filter(dossier=dossier, reference=reference).first()
+    if payment is None:
+        raise Http404
+    try:
+        pdf = confirmation.render(payment)
+    except confirmation.NotPaid:
+        raise Http404 from None
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="xac-nhan-thanh-toan-{reference}.pdf"'
+    return response

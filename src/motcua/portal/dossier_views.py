@@ -32,6 +32,7 @@ from motcua.dossiers.models import Dossier, State
 from motcua.dossiers.transitions import Action
 from motcua.payments import fees
 from motcua.payments import services as payments
+from motcua.payments import views as payment_views
 from motcua.workflow import steps as workflow
 
 from . import eform
@@ -244,6 +245,7 @@ def _citizen_page(
             .values_list("at", flat=True)
             .first(),
             "fees": payments.summary(dossier),
+            "confirm_route": "portal:payment_confirmation",
             "shipments": delivery.shipments_of(dossier),
             "error": error,
         },
@@ -272,6 +274,17 @@ def pay_dossier(request: HttpRequest, code: str) -> HttpResponse:
         dossier.refresh_from_db()
         return _citizen_page(request, dossier, error=exc)
     return redirect(started.url)
+
+
+@login_required
+@require_safe
+def payment_confirmation(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    """The payer's confirmation of a paid fee, as a PDF."""
+    try:
+        dossier = services.get_visible(request.user, code)
+    except NotVisible:
+        raise Http404 from None
+    return payment_views.confirmation_response(dossier, reference)
 
 
 @login_required

@@ -16,6 +16,11 @@ urlpatterns = [
     path("tra-cuu/", dossier_views.lookup, name="lookup"),
     path("ho-so/<str:code>/", dossier_views.dossier_page, name="dossier"),
     path("ho-so/<str:code>/thanh-toan/", dossier_views.pay_dossier, name="pay"),
+    path(
+        "ho-so/<str:code>/thanh-toan/<str:reference>.pdf",
+        dossier_views.payment_confirmation,
+        name="payment_confirmation",
+    ),
     path("ho-so/<str:code>/bo-sung/", dossier_views.supplement_dossier, name="supplement"),
     path("ho-so/<str:code>/rut/", dossier_views.withdraw_dossier, name="withdraw"),
     path("ho-so/<str:code>/mau-<str:number>.pdf", dossier_views.dossier_form, name="dossier_form"),

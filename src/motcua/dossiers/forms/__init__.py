@@ -601,6 +601,15 @@ def _render(spec: FormSpec, context: dict[str, Any]) -> bytes:
     return html_to_pdf(render_to_string(spec.template, context))
 
 
+@in_vietnamese
+def render_document(
+    spec: FormSpec, dossier: Dossier, agency: Agency, at: datetime, **extra
+) -> bytes:
+    """A paper of our own about a dossier (no official form number, e.g. the payment
+    confirmation) in the forms' Decree 30/2020 layout, with the dossier's QR code."""
+    return _render(spec, {**_common(spec, dossier, agency, at), **extra})
+
+
 def _require_code(dossier: Dossier) -> None:
     if not dossier.code or dossier.state == State.DRAFT:
         raise FormNotApplicable("Hồ sơ nháp chưa có mã hồ sơ: chưa có biểu mẫu nào để in.")
