@@ -297,3 +297,15 @@ def test_a_demo_pdf_is_accepted_like_an_upload(demo_world):
     assert len(pdf) < 2000
     stored = store_upload(io.BytesIO(pdf), name="khai-sinh.pdf", owner=user, uploaded_by=user)
     assert stored.pages == 1 and stored.content_type == "application/pdf"
+
+
+def test_the_demo_desk_hands_results_due_by_post_to_the_post(demo_world):
+    from motcua.delivery.models import Shipment
+
+    demo.generate(60, seed=5, now=NOW)
+    eligible = Dossier.objects.filter(state=State.RESULT_READY, delivery="post").count()
+    posted = demo.post_some_results(limit=2)
+    assert posted == min(2, eligible) and Shipment.objects.count() == posted
+    if not eligible:
+        pytest.skip("this seed has no result waiting for the post")
+    assert Shipment.objects.get(pk=Shipment.objects.first().pk).direction == "deliver"

@@ -2119,3 +2119,36 @@ def demo_queues(now: datetime | None = None) -> dict[str, dict[str, int]]:
             counts = queues.counts(queues.Scope.of(user, now=now))
         result[username] = counts
     return result
+
+
+def post_some_results(limit: int = 3) -> int:
+    """The demo's desk hands a few results due by post to the post (``delivery.services``),
+    so that ``make run`` shows them travel: the outbox sends the orders to the sandbox
+    carrier, which moves them along and reports back until they are delivered."""
+    from motcua.delivery import services as delivery
+    from motcua.dossiers.errors import DossierError
+
+    waiting = Dossier.objects.filter(state=State.RESULT_READY, delivery=Delivery.POST).exclude(
+        post_address=""
+    )
+    posted = 0
+    for dossier in waiting.order_by("submitted_at")[: limit * 3]:
+        clerk = (
+            User.objects.filter(
+                officer_roles__agency=dossier.receiving_agency,
+                officer_roles__role=Role.ONE_STOP_OFFICER,
+                officer_roles__active=True,
+            )
+            .order_by("pk")
+            .first()
+        )
+        if clerk is None:
+            continue
+        try:
+            delivery.create_delivery(dossier, ctx=Context(by=clerk, request_id=REQUEST_ID))
+        except DossierError:
+            continue
+        posted += 1
+        if posted == limit:
+            break
+    return posted

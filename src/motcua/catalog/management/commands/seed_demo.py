@@ -39,3 +39,10 @@ class Command(BaseCommand):
 
                 generated = generate(options["dossiers"])
                 self.stdout.write(f"Hồ sơ mẫu: {generated.summary()}")
+                from motcua.dossiers.demo import post_some_results
+
+                posted = post_some_results()
+                self.stdout.write(
+                    f"Gửi kết quả qua bưu chính: {posted} hồ sơ (bưu điện thử nghiệm phát trong "
+                    "ít phút khi máy chủ chạy)."
+                )
