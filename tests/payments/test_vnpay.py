@@ -106,6 +106,11 @@ def test_the_ipn_checks_in_the_published_order(paying, client):
     assert ipn(client, unknown)["RspCode"] == "01"
     wrong_amount = ipn_params(payment, amount=payment.amount - 1)
     assert ipn(client, wrong_amount)["RspCode"] == "04"
+    odd = {k: v for k, v in ipn_params(payment).items() if k != "vnp_SecureHash"}
+    odd["vnp_Amount"] = "5200050"  # not whole đồng
+    assert ipn(client, {**odd, "vnp_SecureHash": spec_sign(odd)})["RspCode"] == "04"
+    odd["vnp_TxnRef"] = "261124FFFFFFFFFFFF"
+    assert ipn(client, {**odd, "vnp_SecureHash": spec_sign(odd)})["RspCode"] == "01"
     payment.refresh_from_db()
     assert payment.state == PaymentState.OPEN  # none of those changed anything
     assert ipn(client, ipn_params(payment)) == {"RspCode": "00", "Message": "Confirm Success"}

@@ -199,10 +199,10 @@ class VnpayGateway:
                 return _answer("97")
             if params.get("vnp_TmnCode") != self.tmn_code:
                 return _answer("01")
+            # An amount that is not whole đồng matches no order: still "unknown order" (01)
+            # before "amount differs" (04), as the published order has it.
             amount = amount_of(params.get("vnp_Amount", ""))
-            if amount is None:
-                return _answer("04")
-            return _answer(record(self.outcome(params, amount)))
+            return _answer(record(self.outcome(params, -1 if amount is None else amount)))
         except Exception:
             logger.exception("IPN could not be handled")
             return _answer("99")
