@@ -3,6 +3,7 @@ segments they cost, and who hears what on which channel."""
 
 import pytest
 
+from motcua.accounts.models import User
 from motcua.core.models import OutboxMessage
 from motcua.dossiers import services
 from motcua.notify import render
@@ -125,3 +126,21 @@ def test_the_citizen_chooses_the_channel_on_the_portal(world, client):  # noqa: 
     assert done.status_code == 302
     chosen = Preference.objects.get(user=world.citizen)
     assert (chosen.channels, chosen.optional, chosen.unaccented_sms) == ("sms", False, True)
+
+
+def test_the_agency_asked_for_an_opinion_hears_of_it(world):  # noqa: F811
+    from motcua.accounts import services as accounts
+    from motcua.accounts.models import Role
+    from tests.factories import make_agency
+
+    tax = make_agency(name="Thuế cơ sở", receives=False)
+    officer = User.objects.create_user("canbothue", email="thue@example.vn", password="x-2026-x")
+    accounts.grant_role(officer, Role.SPECIALIST, tax)
+    dossier = services.receive(world.file(), ctx=world.ctx(world.one_stop))
+    dossier = services.route(dossier, ctx=world.ctx(world.one_stop))
+    services.consult(
+        dossier, ctx=world.ctx(world.specialist), agency=tax, question="Nợ thuế?", working_days=2
+    )
+    told = Message.objects.get(user=officer)
+    assert told.subject == f"Xin ý kiến về hồ sơ {dossier.code}"
+    assert "xin ý kiến Thuế cơ sở" in told.text and "Nợ thuế?" in told.text

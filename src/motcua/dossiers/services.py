@@ -1178,7 +1178,35 @@ def consult(
             },
         )
         _save(dossier)
+        _tell_consulted(dossier, consultation, acting)
     return dossier
+
+
+def _tell_consulted(dossier: Dossier, consultation: Consultation, asking: Agency | None) -> None:
+    """The officers of the agency asked hear of it (specialists and leaders there)."""
+    from motcua.notify import services as notify
+
+    officers = User.objects.filter(
+        officer_roles__agency=consultation.agency,
+        officer_roles__role__in=[Role.SPECIALIST, Role.LEADER],
+        officer_roles__active=True,
+        is_active=True,
+    ).distinct()
+    for officer in officers:
+        notify.notify_officer(
+            officer,
+            "consultation_asked",
+            dossier,
+            key=f"{dossier.province_code}:{dossier.code}:consult:{consultation.pk}:{officer.pk}",
+            asking_agency=(asking or dossier.current_agency).name,
+            agency=consultation.agency.name,
+            question=consultation.question,
+            due=deadlines_text(consultation.due_at),
+        )
+
+
+def deadlines_text(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y")
 
 
 def _lock_for_answer(

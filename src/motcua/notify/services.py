@@ -211,8 +211,8 @@ def notify_officer(user, kind: str, dossier, *, key: str, **context: Any) -> lis
     pref = preference_of(user)
     if not pref.optional:
         return []
+    context.setdefault("agency", dossier.current_agency.name)
     values = dossier_values(dossier, **context)
-    values["agency"] = dossier.current_agency.name
     phone = getattr(user, "phone", "") or ""
     sent = []
     for channel in _channels(pref, required=False, email_to=user.email, phone=phone):
