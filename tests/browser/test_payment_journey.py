@@ -2,6 +2,7 @@
 fee, pays on the sandbox gateway's page, the gateway's IPN records it, the citizen and the
 officer see it paid. Screenshots at desktop and 360 px in test-artifacts/."""
 
+import io
 import re
 
 import pytest
@@ -12,7 +13,7 @@ from motcua.payments.models import Payment, PaymentState
 from tests.documents.samples import pdf
 
 from .conftest import DESKTOP
-from .journeys import serious_violations, sign_in, snap
+from .journeys import act, serious_violations, sign_in, snap
 
 
 @pytest.fixture
@@ -70,3 +71,75 @@ def test_a_citizen_pays_a_fee_on_the_gateway_and_the_office_sees_it_paid(
     fees = desk.locator("section.fees").inner_text()
     assert "VNPAY · 8.000 đ · Đã thanh toán" in fees
     snap(desk, "journey-payment-4-office")
+
+
+def test_the_result_ships_by_post_and_the_citizen_sees_it_delivered(
+    demo, live_server, settings, page_at
+):
+    """The desk hands a result to the post from the dossier page; the sandbox carrier takes
+    the order over HTTP and reports each status back, signed; the citizen follows the
+    journey and sees the dossier returned when it is delivered."""
+    from motcua.accounts.demo import COMMUNE_X_COMMITTEE, COMMUNE_X_DESK
+    from motcua.accounts.models import User
+    from motcua.catalog.models import Agency
+    from motcua.delivery.models import Shipment, ShipmentState
+    from motcua.documents.services import store_upload
+    from motcua.dossiers import services
+    from motcua.dossiers.events import Context
+    from motcua.dossiers.models import State
+    from motcua.sandbox import carrier
+    from motcua.sandbox.models import PostOrder
+    from tests.factories import make_procedure
+
+    settings.SITE_URL = live_server.url
+    settings.MOTCUA["POST"] = {
+        **settings.MOTCUA["POST"],
+        "API_URL": f"{live_server.url}/sandbox/post/v1",
+        "SANDBOX_STEP_SECONDS": 3600,  # the test moves the order itself
+    }
+    desk = Agency.objects.get(code=COMMUNE_X_DESK)
+    committee = Agency.objects.get(code=COMMUNE_X_COMMITTEE)
+    version = make_procedure(
+        name="Cấp bản sao giấy tờ (thử nghiệm bưu chính)",
+        receivers=[desk],
+        competent_agency=committee,
+        documents=[{"key": "to-khai", "name": "Tờ khai", "required": True}],
+    )
+    citizen, clerk, leader = (
+        User.objects.get(username=name) for name in ("congdan", "motcua", "lanhdao")
+    )
+    upload = store_upload(io.BytesIO(pdf()), name="to-khai.pdf", owner=citizen, uploaded_by=citizen)
+    dossier = services.submit(
+        services.Submission(
+            version=version,
+            delivery="post",
+            post_address="12 Lê Lợi, Phường Sài Gòn, Thành phố Hồ Chí Minh",
+            agency=desk,
+            files={"to-khai": [upload]},
+        ),
+        ctx=Context(by=citizen),
+    )
+    dossier = services.receive(dossier, ctx=Context(by=clerk))
+    dossier = services.route(dossier, ctx=Context(by=clerk))
+    dossier = services.result_ready(dossier, ctx=Context(by=leader))
+
+    office = page_at(DESKTOP)
+    sign_in(office, "motcua", then=f"/mot-cua/ho-so/{dossier.code}/")
+    act(office, "return-result")
+    assert "Bưu chính công ích" in office.content()
+    outbox.run_worker(once=True)  # the order goes to the sandbox carrier over HTTP
+    shipment = Shipment.objects.get(dossier=dossier)
+    assert shipment.tracking_number.startswith("EB") and shipment.tracking_number.endswith("VN")
+    order = PostOrder.objects.get(tracking_number=shipment.tracking_number)
+    while carrier.advance(order) is not None:  # the post moves it along to delivered
+        outbox.run_worker(once=True)  # and calls us back, signed
+    shipment.refresh_from_db()
+    dossier.refresh_from_db()
+    assert shipment.state == ShipmentState.DELIVERED and dossier.state == State.RETURNED
+
+    citizen_page = page_at(DESKTOP)
+    sign_in(citizen_page, "congdan", then=f"/ho-so/{dossier.code}/")
+    text = citizen_page.content()
+    assert shipment.tracking_number in text and "Đã phát thành công" in text
+    snap(citizen_page, "journey-post-1-delivered")
+    assert serious_violations(citizen_page) == []

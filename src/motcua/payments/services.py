@@ -375,7 +375,8 @@ def summary(dossier: Dossier) -> Summary | None:
     assessment = Assessment.objects.filter(dossier=dossier).first()
     attempts = list(Payment.objects.filter(dossier=dossier).order_by("created_at"))
     total = obligation(dossier)
-    if assessment is None and not attempts and total == 0:
+    claimed = assessment is not None and any(x.get("exempt_reason") for x in assessment.lines)
+    if not attempts and total == 0 and not claimed:  # nothing to pay or to check: no section
         return None
     done = sum(p.amount for p in attempts if p.state == PaymentState.PAID)
     now = clock.now()
