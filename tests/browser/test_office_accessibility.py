@@ -25,6 +25,7 @@ def test_citizen_and_office_pages_have_no_serious_accessibility_violation(demo, 
             f"/ho-so/{dossier.code}/",
             "/tra-cuu/",
             "/thong-bao/",
+            "/xac-minh/",
         ],
         "motcua": [
             "/mot-cua/hang-doi/tat-ca/",

@@ -46,6 +46,9 @@ class User(AbstractUser):
         related_name="+",
     )
     address_line = models.CharField("địa chỉ (số nhà, đường, thôn)", max_length=255, blank=True)
+    # Proven by a one-time code (``accounts.otp``); cleared when the address changes.
+    phone_verified_at = models.DateTimeField("xác minh điện thoại lúc", null=True, blank=True)
+    email_verified_at = models.DateTimeField("xác minh thư điện tử lúc", null=True, blank=True)
 
     objects = UserManager()
 
@@ -172,3 +175,26 @@ class ApiToken(models.Model):
             expires_at=timezone.now() + lifetime,
         )
         return token, raw
+
+
+class OneTimeCode(models.Model):
+    """A code sent to prove a phone number or an e-mail address (``accounts.otp``). Only its
+    keyed hash is kept; it expires, and a few wrong tries end it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="one_time_codes")
+    channel = models.CharField("kênh", max_length=5)  # "sms" or "email"
+    destination = models.CharField("gửi đến", max_length=254)
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    attempts = models.PositiveSmallIntegerField("số lần nhập", default=0)
+    created_at = models.DateTimeField("tạo lúc")
+    expires_at = models.DateTimeField("hết hạn lúc")
+    used_at = models.DateTimeField("dùng lúc", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "mã xác minh"
+        verbose_name_plural = "mã xác minh"
+        indexes = [models.Index(fields=["user", "channel", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.channel} {self.created_at:%H:%M}"

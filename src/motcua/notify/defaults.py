@@ -70,6 +70,13 @@ TEMPLATES: dict[str, tuple[str, str, str]] = {
         + SIGNATURE,
         "Bưu gửi {tracking} (hồ sơ {code}): {shipment_status}.",
     ),
+    "otp": (
+        "Mã xác minh Cổng dịch vụ công: {code}",
+        "Mã xác minh của bạn là {code}. Mã có hiệu lực {minutes} phút. Không cung cấp mã này "
+        "cho bất kỳ ai, kể cả người tự xưng là cán bộ." + SIGNATURE,
+        "Mã xác minh Cổng dịch vụ công: {code}. Hiệu lực {minutes} phút. Không cung cấp mã "
+        "cho bất kỳ ai.",
+    ),
     "officer_due_soon": (
         "Hồ sơ {code} sắp đến hạn ({due})",
         "Hồ sơ {code} ({procedure}) tại {agency} đến hạn trả kết quả vào {due}." + SIGNATURE,

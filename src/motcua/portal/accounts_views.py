@@ -1,13 +1,16 @@
 """Citizens sign up, sign in and out on the portal; the rules live in accounts.services."""
 
+from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from motcua.accounts import services
+from motcua.accounts import otp, services
 from motcua.core.http import client_ip
 
 from .forms import SignInForm, SignUpForm
@@ -54,12 +57,15 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         try:
             user = services.register_citizen(**form.cleaned_data)
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                for message in messages:
+            for field, problems in exc.message_dict.items():
+                for message in problems:
                     form.add_error(field if field in form.fields else None, message)
         else:
             login(request, user)
-            return redirect("portal:home")
+            for channel in ("sms", "email"):  # codes to prove the phone and the e-mail
+                if otp.destination(user, channel):
+                    otp.send(user, channel)
+            return redirect("portal:verify")
     return render(request, "portal/sign_up.html", {"form": form})
 
 
@@ -67,3 +73,40 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("portal:home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify_contacts(request: HttpRequest) -> HttpResponse:
+    """The citizen proves their phone and e-mail with the codes sent to them."""
+    user = request.user
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        channel = request.POST.get("channel", "")
+        try:
+            if request.POST.get("action") == "send":
+                otp.send(user, channel)
+                messages.success(request, _("Đã gửi mã xác minh."))
+            else:
+                otp.verify(user, channel, request.POST.get("code", ""))
+                messages.success(request, _("Đã xác minh."))
+            return redirect("portal:verify")
+        except ValidationError as exc:
+            errors[channel] = exc.messages[0]
+    channels = [
+        {
+            "key": key,
+            "label": label,
+            "to": otp.destination(user, key),
+            "verified": otp.is_verified(user, key),
+            "error": errors.get(key, ""),
+        }
+        for key, label in (("sms", _("Số điện thoại")), ("email", _("Thư điện tử")))
+        if otp.destination(user, key)
+    ]
+    return render(
+        request,
+        "portal/verify.html",
+        {"channels": channels},
+        status=422 if errors else 200,
+    )

@@ -26,5 +26,6 @@ urlpatterns = [
     path("ho-so/<str:code>/mau-<str:number>.pdf", dossier_views.dossier_form, name="dossier_form"),
     path("dang-nhap/", accounts_views.sign_in, name="sign_in"),
     path("dang-ky/", accounts_views.sign_up, name="sign_up"),
+    path("xac-minh/", accounts_views.verify_contacts, name="verify"),
     path("dang-xuat/", accounts_views.sign_out, name="sign_out"),
 ]
