@@ -9,8 +9,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from motcua.catalog.models import TIERS, Tier
-from motcua.core import outbox
 from motcua.core.models import OutboxMessage
 from motcua.delivery import services
 from motcua.delivery.models import Shipment, ShipmentEvent, ShipmentState
@@ -18,19 +16,11 @@ from motcua.delivery.outbox import poll_quiet_shipments
 from motcua.dossiers.models import State
 from motcua.sandbox import carrier, faults
 from motcua.sandbox.models import PostOrder
+from tests.conftest import run_due_outbox
 
 from .conftest import CALLBACK, CUSTOMER, SECRET, callback_body, spec_headers
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def tiers(transactional_db):
-    """After another transactional test the tables are flushed, migration-seeded tiers too."""
-    for code, name, name_en, order in TIERS:
-        Tier.objects.update_or_create(
-            code=code, defaults={"name": name, "name_en": name_en, "order": order}
-        )
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiers")]
 
 
 @pytest.fixture
@@ -45,11 +35,6 @@ def post(tiers, posting, live_server, settings):
         "SANDBOX_STEP_SECONDS": 3600,  # the tests move the orders themselves
     }
     return posting
-
-
-def deliver_due():
-    OutboxMessage.objects.filter(state="pending").update(next_attempt_at=timezone.now())
-    return outbox.run_worker(once=True)
 
 
 def handed_to_the_post(post, client):
@@ -68,7 +53,7 @@ def handed_to_the_post(post, client):
 def test_handed_to_the_post_tracked_by_callbacks_and_returned_when_delivered(post, client):
     dossier, shipment = handed_to_the_post(post, client)
     assert shipment.state == ShipmentState.PENDING and not shipment.tracking_number
-    deliver_due()  # the order, then the carrier's "accepted" callback
+    run_due_outbox()  # the order, then the carrier's "accepted" callback
     shipment.refresh_from_db()
     order = PostOrder.objects.get()
     assert shipment.tracking_number == order.tracking_number
@@ -78,13 +63,13 @@ def test_handed_to_the_post_tracked_by_callbacks_and_returned_when_delivered(pos
     assert shipment.state == ShipmentState.ACCEPTED
     for status in ("picked_up", "in_transit", "out_for_delivery"):
         carrier.advance(order)
-        deliver_due()
+        run_due_outbox()
         shipment.refresh_from_db()
         assert shipment.state == status
         dossier.refresh_from_db()
         assert dossier.state == State.RESULT_READY
     carrier.advance(order)
-    deliver_due()
+    run_due_outbox()
     shipment.refresh_from_db()
     dossier.refresh_from_db()
     assert shipment.state == ShipmentState.DELIVERED
@@ -110,17 +95,17 @@ def test_handed_to_the_post_tracked_by_callbacks_and_returned_when_delivered(pos
 
 def test_a_repeated_callback_changes_nothing(post, client):
     dossier, _shipment = handed_to_the_post(post, client)
-    deliver_due()
+    run_due_outbox()
     order = PostOrder.objects.get()
     carrier.advance(order, "delivered")
-    deliver_due()
+    run_due_outbox()
     dossier.refresh_from_db()
     events, seq = ShipmentEvent.objects.count(), dossier.event_seq
     # The carrier sends every callback again (its retry, or a duplicate).
     OutboxMessage.objects.filter(kind=carrier.CALLBACK_KIND).update(
         state="pending", next_attempt_at=timezone.now()
     )
-    deliver_due()
+    run_due_outbox()
     order.refresh_from_db()
     assert [a["status"] for a in order.callback_answers] == [200] * 4
     dossier.refresh_from_db()
@@ -130,7 +115,7 @@ def test_a_repeated_callback_changes_nothing(post, client):
 
 def test_forged_and_replayed_callbacks_are_refused(post, client):
     _dossier, shipment = handed_to_the_post(post, client)
-    deliver_due()
+    run_due_outbox()
     shipment.refresh_from_db()
     body = callback_body(shipment.tracking_number, "X1", "delivered")
     forged = client.post(
@@ -170,18 +155,18 @@ def test_forged_and_replayed_callbacks_are_refused(post, client):
 def test_carrier_down_for_a_while_then_back_and_every_status_arrives(post, client):
     dossier, shipment = handed_to_the_post(post, client)
     faults.set_fault("post", "fail", seconds=600)
-    deliver_due()
+    run_due_outbox()
     create = OutboxMessage.objects.get(kind=services.CREATE_KIND)
     assert create.state == "pending" and create.attempts == 1 and "503" in create.last_error
     faults.set_fault("post", "slow", seconds=600, delay=1.5)  # slower than we wait (1 s)
-    deliver_due()
+    run_due_outbox()
     create.refresh_from_db()
     assert create.state == "pending" and create.attempts == 2
     shipment.refresh_from_db()
     assert not shipment.tracking_number and shipment.last_error
     faults.clear("post")
     time.sleep(1)  # the slow answer of the sandbox is over
-    deliver_due()
+    run_due_outbox()
     create.refresh_from_db()
     shipment.refresh_from_db()
     assert create.state == "done" and shipment.tracking_number
@@ -202,7 +187,7 @@ def test_carrier_down_for_a_while_then_back_and_every_status_arrives(post, clien
     )
     poll_quiet_shipments()
     assert OutboxMessage.objects.filter(kind=services.TRACK_KIND).count() == 1
-    deliver_due()
+    run_due_outbox()
     shipment.refresh_from_db()
     dossier.refresh_from_db()
     assert shipment.state == ShipmentState.DELIVERED and dossier.state == State.RETURNED

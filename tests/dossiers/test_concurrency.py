@@ -22,7 +22,6 @@ from django.test import Client
 
 from motcua.accounts import services as accounts
 from motcua.accounts.models import Role
-from motcua.catalog.models import TIERS, Tier
 from motcua.dossiers import services
 from motcua.dossiers.errors import ConcurrentUpdate, InvalidTransition
 from motcua.dossiers.events import Context, verify_chain
@@ -31,20 +30,10 @@ from tests.api.conftest import bearer, demo  # noqa: F401 - fixtures used below
 from tests.api.test_dossiers_api import BIRTH, birth_files
 
 User = get_user_model()
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiers")]
 
 THREADS = 8
 EACH = 5
-
-
-@pytest.fixture(autouse=True)
-def tiers(transactional_db):
-    """A transactional test starts from what the previous one left: after another module's
-    transactional test, flushed tables — the tiers of migration catalog 0002 included."""
-    for code, name, name_en, order in TIERS:
-        Tier.objects.update_or_create(
-            code=code, defaults={"name": name, "name_en": name_en, "order": order}
-        )
 
 
 def run_at_once(jobs: list[Callable[[], Any]], *, timeout: float = 120) -> list[Any]:

@@ -7,27 +7,17 @@ import json
 import time
 
 import pytest
-from django.utils import timezone
 
-from motcua.catalog.models import TIERS, Tier
-from motcua.core import outbox
 from motcua.core.models import OutboxMessage
 from motcua.dossiers import services
 from motcua.notify import sms
 from motcua.notify.models import Message
 from motcua.sandbox import faults
 from motcua.sandbox.models import SmsMessage
+from tests.conftest import run_due_outbox
 from tests.dossiers.conftest import world  # noqa: F401 - the fixture
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def tiers(transactional_db):
-    for code, name, name_en, order in TIERS:
-        Tier.objects.update_or_create(
-            code=code, defaults={"name": name, "name_en": name_en, "order": order}
-        )
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiers")]
 
 
 @pytest.fixture
@@ -47,19 +37,14 @@ def received(world):  # noqa: F811
     return services.receive(world.file(), ctx=world.ctx(world.one_stop))
 
 
-def run_due():
-    OutboxMessage.objects.filter(state="pending").update(next_attempt_at=timezone.now())
-    return outbox.run_worker(once=True)
-
-
 def test_the_receipt_sms_is_sent_and_its_delivery_recorded(gateway):
     dossier = received(gateway)
-    run_due()  # our worker sends; the sandbox takes it and queues its report
+    run_due_outbox()  # our worker sends; the sandbox takes it and queues its report
     text = Message.objects.get(dossier=dossier, channel="sms")
     assert text.status == "sent" and text.gateway_id
     taken = SmsMessage.objects.get()
     assert taken.to == "84901234567" and dossier.code in taken.text and taken.text.isascii()
-    run_due()  # the sandbox reports delivery to our callback
+    run_due_outbox()  # the sandbox reports delivery to our callback
     text.refresh_from_db()
     assert text.status == "delivered"
 
@@ -67,17 +52,17 @@ def test_the_receipt_sms_is_sent_and_its_delivery_recorded(gateway):
 def test_with_the_gateway_down_the_sms_arrives_once_it_is_back(gateway):
     faults.set_fault("sms", "fail", seconds=600)
     dossier = received(gateway)
-    run_due()
-    run_due()
+    run_due_outbox()
+    run_due_outbox()
     queued = OutboxMessage.objects.get(kind="sms.send")
     assert queued.state == "pending" and queued.attempts == 2
     faults.set_fault("sms", "slow", seconds=600, delay=1.5)  # slower than we wait (1 s)
-    run_due()
+    run_due_outbox()
     time.sleep(0.8)  # the gateway finishes the request we gave up on: it took the SMS
     assert SmsMessage.objects.count() == 1
     faults.clear("sms")
-    run_due()
-    run_due()
+    run_due_outbox()
+    run_due_outbox()
     assert SmsMessage.objects.count() == 1  # once, even after a time-out
     assert Message.objects.get(dossier=dossier, channel="sms").status == "delivered"
 
@@ -87,7 +72,7 @@ def test_a_worker_dying_after_the_gateway_took_the_sms_sends_no_second_one(gatew
     text = Message.objects.get(channel="sms")
     # The gateway takes it, then our worker dies before recording the outcome.
     sms.gateway().send(to=text.to, text=text.text, client_ref=text.key, callback_url="")
-    run_due()  # the outbox runs the message again after the lease
+    run_due_outbox()  # the outbox runs the message again after the lease
     assert SmsMessage.objects.count() == 1
     text.refresh_from_db()
     assert text.status in ("sent", "delivered")
@@ -105,7 +90,7 @@ def signed(body: dict, *, stamp: int | None = None) -> tuple[bytes, dict]:
 
 def test_forged_replayed_and_repeated_reports_change_nothing(gateway, client):
     received(gateway)
-    run_due()
+    run_due_outbox()
     text = Message.objects.get(channel="sms")
     report = {"id": text.gateway_id, "client_ref": text.key, "status": "failed"}
     raw, headers = signed(report)

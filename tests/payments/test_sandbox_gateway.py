@@ -9,25 +9,16 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.utils import timezone
 
-from motcua.catalog.models import TIERS, Tier
 from motcua.core import outbox
 from motcua.core.models import OutboxMessage
 from motcua.payments.models import Payment, PaymentState
 from motcua.sandbox import faults
 from motcua.sandbox.models import VnpayTransaction
+from tests.conftest import run_due_outbox
 
 from .conftest import SECRET, TMN
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def tiers(transactional_db):
-    """After another transactional test the tables are flushed, migration-seeded tiers too."""
-    for code, name, name_en, order in TIERS:
-        Tier.objects.update_or_create(
-            code=code, defaults={"name": name, "name_en": name_en, "order": order}
-        )
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiers")]
 
 
 @pytest.fixture
@@ -58,11 +49,6 @@ def pay_on_the_sandbox(client, payment_url, action="pay"):
     back = client.post(f"{url.path}?{url.query}", {"action": action})
     assert back.status_code == 302
     return back["Location"]
-
-
-def deliver_due():
-    OutboxMessage.objects.filter(state="pending").update(next_attempt_at=timezone.now())
-    return outbox.run_worker(once=True)
 
 
 def test_paid_on_the_sandbox_recorded_by_its_ipn_and_shown_on_return(gateway, client):
@@ -108,18 +94,18 @@ def test_a_lost_ipn_is_made_good_by_querydr_after_the_gateway_comes_back(gateway
     pay_on_the_sandbox(client, url)
     OutboxMessage.objects.filter(kind="sandbox.vnpay.ipn").delete()  # the IPN never arrives
     faults.set_fault("vnpay", "fail", seconds=600)
-    deliver_due()  # reconciliation: the gateway answers 503
+    run_due_outbox()  # reconciliation: the gateway answers 503
     query = OutboxMessage.objects.get(kind="payments.query")
     assert query.state == "pending" and query.attempts == 1
     faults.set_fault("vnpay", "slow", seconds=600, delay=1.5)  # slower than we wait (1 s)
-    deliver_due()
+    run_due_outbox()
     time.sleep(0.8)  # let the sandbox finish the answer we gave up on
     query.refresh_from_db()
     assert query.attempts == 2
     payment.refresh_from_db()
     assert payment.state == PaymentState.OPEN
     faults.clear("vnpay")
-    deliver_due()
+    run_due_outbox()
     payment.refresh_from_db()
     assert payment.state == PaymentState.PAID and payment.gateway_transaction
     query.refresh_from_db()
@@ -128,7 +114,7 @@ def test_a_lost_ipn_is_made_good_by_querydr_after_the_gateway_comes_back(gateway
 
 def test_an_attempt_never_paid_expires_at_reconciliation(gateway, client):
     payment, _url = started(gateway, client)  # the payer closes the page
-    deliver_due()
+    run_due_outbox()
     payment.refresh_from_db()
     assert payment.state == PaymentState.EXPIRED
 

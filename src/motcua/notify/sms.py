@@ -19,13 +19,13 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
 
 from motcua.core.outbox import PermanentError
+from motcua.core.plugins import Registry
 
 REPORT_WINDOW_SECONDS = 300
 
@@ -100,12 +100,10 @@ class HttpSmsGateway:
         return Accepted(str(answer["id"]), int(answer.get("segments") or 1))
 
 
-_REGISTRY: dict[str, Callable[[], SmsGateway]] = {"http": HttpSmsGateway}
-
-
-def register(name: str, factory: Callable[[], SmsGateway]) -> None:
-    _REGISTRY[name] = factory
+REGISTRY: Registry[SmsGateway] = Registry("SMS gateway")
+REGISTRY.register("http", HttpSmsGateway)
+register = REGISTRY.register
 
 
 def gateway() -> SmsGateway:
-    return _REGISTRY[setting("GATEWAY")]()
+    return REGISTRY.get(setting("GATEWAY"))

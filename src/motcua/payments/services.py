@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
@@ -28,7 +29,7 @@ from motcua.core import clock, outbox
 from motcua.dossiers import services as dossiers
 from motcua.dossiers.errors import DossierError, InvalidInput, NotPermitted
 from motcua.dossiers.events import Context
-from motcua.dossiers.models import Channel, Dossier, State
+from motcua.dossiers.models import TERMINAL, Channel, Dossier, State
 from motcua.dossiers.transitions import Action
 
 from . import fees, gateways
@@ -39,15 +40,8 @@ logger = logging.getLogger("motcua.payments")
 
 CASH = "cash"
 QUERY_KIND = "payments.query"
-# States in which paying still makes sense.
-PAYABLE = {
-    State.SUBMITTED,
-    State.RECEIVED,
-    State.IN_PROCESS,
-    State.SUPPLEMENT_REQUESTED,
-    State.AWAITING_PAYMENT,
-    State.RESULT_READY,
-}
+# Paying still makes sense while the dossier is filed and not finished.
+PAYABLE = frozenset(State) - TERMINAL - {State.DRAFT}
 
 
 class NothingOwed(DossierError):
@@ -80,8 +74,6 @@ def assess(
     exemptions: Mapping[str, str] | None = None,
 ) -> Assessment:
     """Compute and keep the dossier's fees (inside the filing transaction)."""
-    from django.core.exceptions import ValidationError
-
     try:
         assessed = fees.assess(
             dossier.version,

@@ -190,6 +190,13 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _visible_or_404(request: HttpRequest, code: str) -> Dossier:
+    try:
+        return services.get_visible(request.user, code)
+    except NotVisible:
+        raise Http404 from None
+
+
 @dataclass(frozen=True)
 class _FeeRow:
     name: str
@@ -257,10 +264,7 @@ def _citizen_page(
 @require_POST
 def pay_dossier(request: HttpRequest, code: str) -> HttpResponse:
     """The citizen pays online: an attempt is opened and the browser goes to the gateway."""
-    try:
-        dossier = services.get_visible(request.user, code)
-    except NotVisible:
-        raise Http404 from None
+    dossier = _visible_or_404(request, code)
     try:
         started = payments.start_online(
             dossier,
@@ -280,20 +284,14 @@ def pay_dossier(request: HttpRequest, code: str) -> HttpResponse:
 @require_safe
 def payment_confirmation(request: HttpRequest, code: str, reference: str) -> HttpResponse:
     """The payer's confirmation of a paid fee, as a PDF."""
-    try:
-        dossier = services.get_visible(request.user, code)
-    except NotVisible:
-        raise Http404 from None
+    dossier = _visible_or_404(request, code)
     return payment_views.confirmation_response(dossier, reference)
 
 
 @login_required
 @require_safe
 def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        dossier = services.get_visible(request.user, code)
-    except NotVisible:
-        raise Http404 from None
+    dossier = _visible_or_404(request, code)
     return _citizen_page(request, dossier)
 
 
@@ -301,10 +299,7 @@ def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def supplement_dossier(request: HttpRequest, code: str) -> HttpResponse:
     """The citizen answers Form 02 by uploading what was asked."""
-    try:
-        dossier = services.get_visible(request.user, code)
-    except NotVisible:
-        raise Http404 from None
+    dossier = _visible_or_404(request, code)
     files: dict[str, list[StoredFile]] = {}
     try:
         for document in dossier.version.documents.all():
@@ -329,10 +324,7 @@ def supplement_dossier(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw_dossier(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        dossier = services.get_visible(request.user, code)
-    except NotVisible:
-        raise Http404 from None
+    dossier = _visible_or_404(request, code)
     try:
         services.withdraw(dossier, ctx=Context.of(request), reason=request.POST.get("reason", ""))
     except DossierError as exc:

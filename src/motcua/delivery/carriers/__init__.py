@@ -8,10 +8,12 @@ is the only caller and the only writer; a carrier only speaks its protocol.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
+
+from motcua.core.plugins import Registry
 
 if TYPE_CHECKING:
     from motcua.delivery.models import Shipment
@@ -59,23 +61,5 @@ class Carrier(Protocol):
         cannot be read."""
 
 
-_REGISTRY: dict[str, Callable[[], Carrier]] = {}
-
-
-def register(name: str, factory: Callable[[], Carrier]) -> None:
-    _REGISTRY[name] = factory
-
-
-def get(name: str) -> Carrier:
-    """The carrier ``name`` with its current settings; KeyError if there is none."""
-    _load()
-    return _REGISTRY[name]()
-
-
-def names() -> list[str]:
-    _load()
-    return sorted(_REGISTRY)
-
-
-def _load() -> None:
-    from . import http  # noqa: F401 - registers itself
+REGISTRY: Registry[Carrier] = Registry("postal carrier", "motcua.delivery.carriers.http")
+register, get, names = REGISTRY.register, REGISTRY.get, REGISTRY.names

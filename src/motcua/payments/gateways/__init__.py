@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from motcua.core.plugins import Registry
+
 if TYPE_CHECKING:
     from motcua.payments.models import Payment
 
@@ -66,23 +68,5 @@ class Gateway(Protocol):
         ``GatewayUnavailable``."""
 
 
-_REGISTRY: dict[str, Callable[[], Gateway]] = {}
-
-
-def register(name: str, factory: Callable[[], Gateway]) -> None:
-    _REGISTRY[name] = factory
-
-
-def get(name: str) -> Gateway:
-    """The gateway ``name`` with its current settings; KeyError if there is none."""
-    _load()
-    return _REGISTRY[name]()
-
-
-def names() -> list[str]:
-    _load()
-    return sorted(_REGISTRY)
-
-
-def _load() -> None:
-    from . import vnpay  # noqa: F401 - registers itself
+REGISTRY: Registry[Gateway] = Registry("payment gateway", "motcua.payments.gateways.vnpay")
+register, get, names = REGISTRY.register, REGISTRY.get, REGISTRY.names
