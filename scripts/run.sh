@@ -9,6 +9,8 @@ export PORT="${PORT:-8000}"
 # The demo's VNPAY merchant, paid on the sandbox gateway of this same server (README).
 export VNPAY_TMN_CODE="${VNPAY_TMN_CODE:-MOTCUA01}"
 export VNPAY_HASH_SECRET="${VNPAY_HASH_SECRET:-MOTCUADEMOSANDBOXHASHSECRET2026X}"
+# The sandbox post moves each demo order on every half minute: delivered within minutes.
+export MOTCUA_POST_SANDBOX_STEP_SECONDS="${MOTCUA_POST_SANDBOX_STEP_SECONDS:-30}"
 py=.venv/bin/python
 $py manage.py migrate --no-input -v0
 $py manage.py createcachetable

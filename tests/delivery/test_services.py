@@ -223,3 +223,27 @@ def test_the_citizen_hears_when_the_result_is_out_and_when_it_is_delivered(posti
     sms = told.filter(channel="sms").order_by("pk")
     assert [m.text.split(": ")[-1] for m in sms] == ["Dang phat.", "Da phat thanh cong."]
     assert all("EB000000011VN" in m.text for m in sms)
+
+
+def test_the_citizen_asks_for_a_collection_from_the_dossier_page(posting, client):
+    w = posting.world
+    dossier = posting.file()
+    client.force_login(w.citizen)
+    page = client.get(f"/ho-so/{dossier.code}/").content.decode()
+    assert "Nhờ bưu điện đến nhận hồ sơ giấy" in page and "10.000 đ" in page
+    answer = client.post(f"/ho-so/{dossier.code}/thu-gom/", {"address": "  ", "phone": ""})
+    assert answer.status_code == 422 and "Cần địa chỉ" in answer.content.decode()
+    assert not Shipment.objects.exists()
+    answer = client.post(
+        f"/ho-so/{dossier.code}/thu-gom/", {"address": "7 Hàm Nghi, TP.HCM", "phone": "0903000111"}
+    )
+    assert answer.status_code == 302
+    shipment = Shipment.objects.get()
+    assert shipment.direction == Direction.COLLECT and shipment.sender_phone == "0903000111"
+    assert OutboxMessage.objects.filter(key=f"shipment:{shipment.reference}:create").exists()
+    page = client.get(f"/ho-so/{dossier.code}/").content.decode()
+    assert "Nhờ bưu điện đến nhận hồ sơ giấy" not in page  # one collection at a time
+    assert "Thu gom hồ sơ từ người nộp" in page and "Chờ gửi sang bưu điện" in page
+    # Someone else's dossier is not theirs to send the post for.
+    client.force_login(w.other_citizen)
+    assert client.post(f"/ho-so/{dossier.code}/thu-gom/", {"address": "x"}).status_code == 404

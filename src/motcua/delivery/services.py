@@ -392,6 +392,19 @@ def shipments_of(dossier: Dossier) -> list[Shipment]:
     return list(Shipment.objects.filter(dossier=dossier).prefetch_related("events"))
 
 
+def may_ask_collection(dossier: Dossier, user) -> bool:
+    """Whether the page offers the filer or owner to have the post collect the papers (the
+    same conditions ``create_collection`` checks, short of the address)."""
+    return (
+        user.is_authenticated
+        and user.pk in (dossier.account_id, dossier.owner_id)
+        and State(dossier.state) in COLLECTABLE
+        and not Shipment.objects.filter(dossier=dossier, direction=Direction.COLLECT)
+        .exclude(state__in=FINAL)
+        .exists()
+    )
+
+
 def running_delivery(dossier: Dossier) -> Shipment | None:
     return (
         Shipment.objects.filter(dossier=dossier, direction=Direction.DELIVER)

@@ -254,6 +254,8 @@ def _citizen_page(
             "fees": payments.summary(dossier),
             "confirm_route": "portal:payment_confirmation",
             "shipments": delivery.shipments_of(dossier),
+            "may_ask_collection": delivery.may_ask_collection(dossier, request.user),
+            "post_fee": delivery.setting("CITIZEN_FEE"),
             "error": error,
         },
         status=error.status if error else 200,
@@ -318,6 +320,25 @@ def supplement_dossier(request: HttpRequest, code: str) -> HttpResponse:
         dossier.refresh_from_db()
         return _citizen_page(request, dossier, error=exc)
     messages.success(request, _("Đã gửi hồ sơ bổ sung."))
+    return redirect("portal:dossier", code=dossier.code)
+
+
+@login_required
+@require_POST
+def ask_collection(request: HttpRequest, code: str) -> HttpResponse:
+    """The applicant asks the post to collect the dossier's papers from an address."""
+    dossier = _visible_or_404(request, code)
+    try:
+        delivery.create_collection(
+            dossier,
+            ctx=Context.of(request),
+            address=request.POST.get("address", ""),
+            phone=request.POST.get("phone", "").strip(),
+        )
+    except DossierError as exc:
+        dossier.refresh_from_db()
+        return _citizen_page(request, dossier, error=exc)
+    messages.success(request, _("Đã gửi yêu cầu; bưu điện sẽ liên hệ trước khi đến nhận hồ sơ."))
     return redirect("portal:dossier", code=dossier.code)
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("ho-so/<str:code>/bo-sung/", dossier_views.supplement_dossier, name="supplement"),
     path("ho-so/<str:code>/rut/", dossier_views.withdraw_dossier, name="withdraw"),
+    path("ho-so/<str:code>/thu-gom/", dossier_views.ask_collection, name="ask_collection"),
     path("ho-so/<str:code>/mau-<str:number>.pdf", dossier_views.dossier_form, name="dossier_form"),
     path("dang-nhap/", accounts_views.sign_in, name="sign_in"),
     path("dang-ky/", accounts_views.sign_up, name="sign_up"),

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from . import carrier
-from .models import Fault, PostOrder, VnpayTransaction
+from .models import Fault, PostOrder, SmsMessage, VnpayTransaction
 
 
 @admin.register(Fault)
@@ -15,6 +15,16 @@ class FaultAdmin(admin.ModelAdmin):
 class VnpayTransactionAdmin(admin.ModelAdmin):
     list_display = ["txn_ref", "tmn_code", "amount", "response_code", "transaction_no", "pay_date"]
     readonly_fields = [f.name for f in VnpayTransaction._meta.fields]
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(admin.ModelAdmin):
+    """The texts the sandbox SMS gateway took: the demo's phones."""
+
+    list_display = ["received_at", "to", "text", "segments", "status"]
+    list_filter = ["status"]
+    search_fields = ["to", "text"]
+    readonly_fields = [f.name for f in SmsMessage._meta.fields]
 
 
 @admin.register(PostOrder)
