@@ -336,6 +336,24 @@ MOTCUA["POST"] = {
     "SANDBOX_STEP_SECONDS": int(env("MOTCUA_POST_SANDBOX_STEP_SECONDS", "120")),
 }
 
+# Legal e-receipts for fees and charges (Decree 123/2020; docs/payments.md, "Biên lai điện
+# tử"): issued by a registered provider through a plugin; ISSUER empty turns them off. The
+# demo's provider is the sandbox's. Template and symbol are those the collecting organisation
+# registered with the tax authority.
+MOTCUA["RECEIPTS"] = {
+    "ISSUER": env("MOTCUA_RECEIPT_ISSUER", "http" if SANDBOX else ""),
+    "API_URL": env("MOTCUA_RECEIPT_API_URL", f"{_SANDBOX_URL}/receipts/v1" if SANDBOX else ""),
+    # The shared key of the HMAC-SHA256 request signatures.
+    "SECRET": env("MOTCUA_RECEIPT_SECRET", "MOTCUADEMORECEIPTSECRET2026" if SANDBOX else ""),
+    # Ký hiệu mẫu biên lai and ký hiệu biên lai.
+    "TEMPLATE": env("MOTCUA_RECEIPT_TEMPLATE", "01BLP0-001" if SANDBOX else ""),
+    "SYMBOL": env("MOTCUA_RECEIPT_SYMBOL", "AA-26E" if SANDBOX else ""),
+    # The collecting organisation: its tax code, and its name (empty: the receiving agency's).
+    "TAX_CODE": env("MOTCUA_RECEIPT_TAX_CODE", "0300000000" if SANDBOX else ""),
+    "COLLECTOR_NAME": env("MOTCUA_RECEIPT_COLLECTOR_NAME", ""),
+    "TIMEOUT_SECONDS": float(env("MOTCUA_RECEIPT_TIMEOUT_SECONDS", "10")),
+}
+
 # Citizens' files (DESIGN: Citizens' documents are private): outside any public URL, under
 # random names; nginx serves the bytes through X-Accel-Redirect when the prefix is set.
 MOTCUA_DOCUMENTS = {

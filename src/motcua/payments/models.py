@@ -95,3 +95,50 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.provider}, {self.amount} đ, {self.state})"
+
+
+class ReceiptState(models.TextChoices):
+    PENDING = "pending", _("Đang phát hành")
+    ISSUED = "issued", _("Đã phát hành")
+    FAILED = "failed", _("Không phát hành được")
+
+
+class Receipt(models.Model):
+    """The legal e-receipt of one paid payment (Decree 123/2020), issued by the configured
+    provider through ``payments.receipts``. Written only by ``payments.receipts.services``:
+    created pending with the payment, issued from the outbox."""
+
+    province_code = models.PositiveSmallIntegerField()
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="receipt")
+    issuer = models.CharField("nhà cung cấp", max_length=20)
+    state = models.CharField(
+        "trạng thái", max_length=10, choices=ReceiptState.choices, default=ReceiptState.PENDING
+    )
+    template = models.CharField("ký hiệu mẫu biên lai", max_length=20)
+    symbol = models.CharField("ký hiệu biên lai", max_length=20)
+    number = models.CharField("số biên lai", max_length=7, blank=True)
+    issued_at = models.DateTimeField("ngày phát hành", null=True, blank=True)
+    lookup_code = models.CharField("mã tra cứu", max_length=60, blank=True)
+    lookup_url = models.URLField("địa chỉ tra cứu", max_length=500, blank=True)
+    pdf_url = models.URLField("bản PDF", max_length=500, blank=True)
+    # The fee lines this payment covers, fixed when it was paid: [{name, kind, amount}].
+    lines = models.JSONField("các khoản", default=list)
+    last_error = models.TextField("lỗi gần nhất", blank=True)
+    created_at = models.DateTimeField("tạo lúc")
+    updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
+
+    class Meta:
+        verbose_name = "biên lai điện tử"
+        verbose_name_plural = "biên lai điện tử"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province_code", "template", "symbol", "number"],
+                condition=~Q(number=""),
+                name="one_receipt_per_number",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.state == ReceiptState.ISSUED:
+            return f"{self.template} {self.symbol} số {self.number}"
+        return f"{self.payment_id}: {self.state}"

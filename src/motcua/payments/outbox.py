@@ -15,6 +15,7 @@ from motcua.core import clock, outbox
 
 from . import services
 from .models import Payment, PaymentState
+from .receipts import outbox as receipts  # noqa: F401 - registers payments.receipt
 
 
 @outbox.handler(services.QUERY_KIND)

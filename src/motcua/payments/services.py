@@ -35,6 +35,7 @@ from motcua.dossiers.transitions import Action
 from . import fees, gateways
 from .gateways import Notification, Outcome
 from .models import Assessment, Payment, PaymentState
+from .receipts import services as receipts
 
 logger = logging.getLogger("motcua.payments")
 
@@ -246,6 +247,7 @@ def _after_payment(payment: Payment) -> None:
     if owed(dossier) <= 0:
         note = f"Đã thanh toán trực tuyến qua {payment.provider.upper()}."
         dossiers.payment_settled(dossier, note=note, reference=payment.reference)
+    receipts.receipt_due(payment)
     _notify_paid(payment)
 
 
@@ -332,6 +334,7 @@ def record_cash(dossier: Dossier, *, ctx: Context, amount: int, note: str = "") 
             paid_at=now,
             detail={"note": note} if note else {},
         )
+        receipts.receipt_due(payment)
         if owed(locked) <= 0 and locked.state == State.AWAITING_PAYMENT:
             dossiers.payment_settled(
                 locked,
@@ -365,7 +368,9 @@ class Summary:
 def summary(dossier: Dossier) -> Summary | None:
     """The dossier's fees, what was paid and how; None for a dossier without fees."""
     assessment = Assessment.objects.filter(dossier=dossier).first()
-    attempts = list(Payment.objects.filter(dossier=dossier).order_by("created_at"))
+    attempts = list(
+        Payment.objects.filter(dossier=dossier).select_related("receipt").order_by("created_at")
+    )
     total = obligation(dossier)
     claimed = assessment is not None and any(x.get("exempt_reason") for x in assessment.lines)
     if not attempts and total == 0 and not claimed:  # nothing to pay or to check: no section

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from . import carrier
-from .models import Fault, PostOrder, SmsMessage, VnpayTransaction
+from .models import EReceipt, Fault, PostOrder, SmsMessage, VnpayTransaction
 
 
 @admin.register(Fault)
@@ -51,3 +51,10 @@ class PostOrderAdmin(admin.ModelAdmin):
     def return_to_sender(self, request, queryset):
         for order in queryset:
             carrier.advance(order, "returned", note="Không phát được, chuyển hoàn.")
+
+
+@admin.register(EReceipt)
+class EReceiptAdmin(admin.ModelAdmin):
+    list_display = ["template", "symbol", "number", "reference", "total", "asked", "issued_at"]
+    search_fields = ["reference", "number", "lookup_code"]
+    readonly_fields = [f.name for f in EReceipt._meta.fields]

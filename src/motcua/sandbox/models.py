@@ -97,3 +97,33 @@ class PostOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracking_number} ({self.order_number}, {self.status})"
+
+
+class EReceipt(models.Model):
+    """A receipt the sandbox e-receipt provider issued (its side of our contract,
+    docs/payments.md: Biên lai điện tử). Numbered 0000001, 0000002, … per template and symbol."""
+
+    reference = models.CharField(max_length=60, unique=True)  # the customer's: deduplicates
+    template = models.CharField(max_length=20)  # ký hiệu mẫu biên lai
+    symbol = models.CharField(max_length=20)  # ký hiệu biên lai
+    number = models.CharField(max_length=7)
+    lookup_code = models.CharField(max_length=20, unique=True)
+    collector = models.JSONField(default=dict)  # {name, tax_code}
+    payer = models.JSONField(default=dict)  # {name, address, id_number, tax_code}
+    items = models.JSONField(default=list)  # [{name, kind, amount}]
+    total = models.PositiveBigIntegerField()
+    payment_method = models.CharField(max_length=5)
+    paid_at = models.CharField(max_length=40)
+    note = models.CharField(max_length=300, blank=True)
+    asked = models.PositiveIntegerField(default=1)  # how many times this reference was asked
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "symbol", "number"], name="sandbox_receipt_one_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} {self.symbol} {self.number}"

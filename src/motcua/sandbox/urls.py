@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import carrier, sms, vnpay
+from . import carrier, receipts, sms, vnpay
 
 app_name = "sandbox"
 urlpatterns = [
@@ -9,4 +9,7 @@ urlpatterns = [
     path("sms/messages", sms.send, name="sms_send"),
     path("post/v1/orders", carrier.orders, name="post_orders"),
     path("post/v1/orders/<str:tracking_number>", carrier.order, name="post_order"),
+    path("receipts/v1/receipts", receipts.issue, name="receipts_issue"),
+    path("receipts/v1/receipts/<str:reference>", receipts.receipt, name="receipts_receipt"),
+    path("receipts/tra-cuu/<str:code>/", receipts.page, name="receipt_page"),
 ]
