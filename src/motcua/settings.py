@@ -317,6 +317,15 @@ MOTCUA["VNPAY"] = {
     "TIMEOUT_SECONDS": float(env("VNPAY_TIMEOUT_SECONDS", "10")),
 }
 
+# The national payment platform (PayGov; docs/payments.md): our own reading of a protocol
+# that is not fully public. The demo's partner is the sandbox's; production sets all three.
+MOTCUA["PAYGOV"] = {
+    "PARTNER_CODE": env("PAYGOV_PARTNER_CODE", "MOTCUA-PG01" if SANDBOX else ""),
+    "SECRET": env("PAYGOV_SECRET", "MOTCUADEMOPAYGOVSECRET2026" if SANDBOX else ""),
+    "API_URL": env("PAYGOV_API_URL", f"{_SANDBOX_URL}/paygov/api" if SANDBOX else ""),
+    "TIMEOUT_SECONDS": float(env("PAYGOV_TIMEOUT_SECONDS", "10")),
+}
+
 # Public postal service (issue 5 §3; docs/post.md): the carrier contract over HTTP; the demo's
 # carrier is the sandbox's. Production sets the carrier's address, customer code and secret.
 MOTCUA["POST"] = {

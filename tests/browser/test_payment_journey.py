@@ -45,7 +45,7 @@ def test_a_citizen_pays_a_fee_on_the_gateway_and_the_office_sees_it_paid(
     snap(citizen, "journey-payment-1-dossier-owes")
     assert serious_violations(citizen) == []
 
-    citizen.get_by_role("button", name=re.compile("Thanh toán trực tuyến 8.000 đ")).click()
+    citizen.get_by_role("button", name="Thanh toán trực tuyến 8.000 đ (VNPAY)").click()
     citizen.wait_for_url(re.compile(r"/sandbox/vnpay/paymentv2/vpcpay\.html"))
     assert "8000 VND" in citizen.content()
     snap(citizen, "journey-payment-2-gateway")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from ninja import Router, Schema, Status
@@ -15,6 +14,7 @@ from pydantic import ValidationError as PydanticError
 from motcua.core.http import client_ip
 from motcua.dossiers import services as dossiers
 from motcua.payments import services
+from motcua.payments.views import return_url
 
 from .auth import signed_in
 from .dossiers import ErrorOut
@@ -23,7 +23,7 @@ router = Router(tags=["Thanh toán"])
 
 
 class PaymentIn(Schema):
-    provider: str = "vnpay"
+    provider: str = "vnpay"  # or "paygov", the national payment platform
 
 
 class PaymentOut(Schema):
@@ -36,7 +36,14 @@ class PaymentOut(Schema):
 @router.post(
     "/dossiers/{code}/payments",
     auth=signed_in,
-    response={201: PaymentOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={
+        201: PaymentOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        503: ErrorOut,
+    },
     summary="Bắt đầu thanh toán phí, lệ phí của hồ sơ",
     openapi_extra={
         "requestBody": {
@@ -46,9 +53,10 @@ class PaymentOut(Schema):
     },
 )
 def start_payment(request: HttpRequest, code: str):
-    """Mở một giao dịch cho số tiền còn phải nộp và trả địa chỉ trang thanh toán của cổng
-    (mặc định VNPAY). 409 khi không còn khoản nào phải nộp hoặc đang có giao dịch chưa kết
-    thúc. Kết quả chỉ được ghi nhận qua thông báo IPN của cổng hoặc đối soát."""
+    """Mở một giao dịch cho số tiền còn phải nộp và trả địa chỉ trang thanh toán của cổng:
+    `vnpay` (mặc định) hoặc `paygov` (Nền tảng thanh toán quốc gia). 409 khi không còn khoản
+    nào phải nộp hoặc đang có giao dịch chưa kết thúc; 503 khi cổng không phản hồi. Kết quả
+    chỉ được ghi nhận qua thông báo của cổng (IPN, NOTIFY) hoặc đối soát."""
     if request.content_type == "multipart/form-data":
         raw = request.POST.get("data", "")
     else:
@@ -62,7 +70,7 @@ def start_payment(request: HttpRequest, code: str):
         dossier,
         by=request.user,
         provider=body.provider,
-        return_url=request.build_absolute_uri(reverse("payments:vnpay_return")),
+        return_url=return_url(request, body.provider),
         ip=client_ip(request),
         locale="en" if (get_language() or "").startswith("en") else "vi",
     )

@@ -61,6 +61,17 @@ class AttemptOpen(DossierError):
         super().__init__(message)
 
 
+class GatewayDown(DossierError):
+    status = 503
+
+    def __init__(
+        self,
+        message: str = "Cổng thanh toán đang không phản hồi. Vui lòng thử lại sau ít phút"
+        " hoặc chọn cổng thanh toán khác.",
+    ) -> None:
+        super().__init__(message)
+
+
 def setting(name: str):
     return settings.MOTCUA["PAYMENTS"][name]
 
@@ -169,6 +180,8 @@ def start_online(
         gateway = gateways.get(provider)
     except KeyError:
         raise InvalidInput(f"Không có cổng thanh toán “{provider}”.") from None
+    if not gateway.configured:
+        raise InvalidInput(f"Cổng thanh toán “{provider}” chưa được cấu hình.")
     if not _may_pay(dossier, by):
         raise NotPermitted("Chỉ người nộp hoặc chủ hồ sơ được thanh toán phí của hồ sơ.")
     now = clock.now()
@@ -206,7 +219,17 @@ def start_online(
             run_at=payment.expires_at + timedelta(minutes=1),
         )
     payment.dossier = locked
-    url = gateway.start_payment(payment, return_url=return_url, ip=ip, locale=locale)
+    try:
+        url = gateway.start_payment(payment, return_url=return_url, ip=ip, locale=locale)
+    except gateways.GatewayUnavailable as exc:
+        # A gateway that opens its payments server to server (PayGov's INIT) may be down: the
+        # attempt closes so the payer can try again at once; its query still runs, in case
+        # the gateway took it after all.
+        logger.warning("payment could not be started", extra={"reference": payment.reference})
+        Payment.objects.filter(pk=payment.pk, state=PaymentState.OPEN).update(
+            state=PaymentState.EXPIRED, settled_at=clock.now(), detail={"not_started": str(exc)}
+        )
+        raise GatewayDown() from None
     return Started(payment, url)
 
 

@@ -3,10 +3,14 @@ thing that changes a payment, and the payer's browser coming back, which only sh
 
 from __future__ import annotations
 
+import json
+
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
 from motcua.core.http import client_ip
 
@@ -24,7 +28,42 @@ def vnpay_ipn(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_safe
 def vnpay_return(request: HttpRequest) -> HttpResponse:
-    outcome, payment = services.read_return("vnpay", request.GET.dict())
+    return _shown_return(request, "vnpay")
+
+
+@csrf_exempt  # server to server, authenticated by its checksum
+@never_cache
+@require_POST
+def paygov_notify(request: HttpRequest) -> HttpResponse:
+    """``POST /payments/paygov/notify``: PayGov's NOTIFY (JSON), answered HTTP 200 with our
+    signed acknowledgement (docs/payments.md: PayGov)."""
+    raw = getattr(request, "raw_body", request.body)  # as signed, before NFC (middleware)
+    try:
+        message = json.loads(raw.decode())
+    except (ValueError, UnicodeDecodeError):
+        message = None
+    if not isinstance(message, dict):
+        message = {}  # nothing genuine in it: answered "checksum wrong"
+    body = services.handle_notification("paygov", message, ip=client_ip(request))
+    return JsonResponse(body)
+
+
+@never_cache
+@require_safe
+def paygov_return(request: HttpRequest) -> HttpResponse:
+    return _shown_return(request, "paygov")
+
+
+def return_url(request: HttpRequest, provider: str) -> str:
+    """Where ``provider`` sends the payer's browser back to; "" for a provider we lack."""
+    try:
+        return request.build_absolute_uri(reverse(f"payments:{provider}_return"))
+    except NoReverseMatch:
+        return ""
+
+
+def _shown_return(request: HttpRequest, provider: str) -> HttpResponse:
+    outcome, payment = services.read_return(provider, request.GET.dict())
     return render(
         request,
         "payments/return.html",

@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -31,6 +30,7 @@ from motcua.dossiers.events import Context
 from motcua.dossiers.models import Dossier, State
 from motcua.dossiers.transitions import Action
 from motcua.payments import fees
+from motcua.payments import gateways as payment_gateways
 from motcua.payments import services as payments
 from motcua.payments import views as payment_views
 from motcua.workflow import steps as workflow
@@ -252,6 +252,7 @@ def _citizen_page(
             .values_list("at", flat=True)
             .first(),
             "fees": payments.summary(dossier),
+            "gateways": payment_gateways.available(),
             "confirm_route": "portal:payment_confirmation",
             "shipments": delivery.shipments_of(dossier),
             "may_ask_collection": delivery.may_ask_collection(dossier, request.user),
@@ -265,14 +266,16 @@ def _citizen_page(
 @login_required
 @require_POST
 def pay_dossier(request: HttpRequest, code: str) -> HttpResponse:
-    """The citizen pays online: an attempt is opened and the browser goes to the gateway."""
+    """The citizen pays online through the gateway chosen (VNPAY unless another is asked
+    for): an attempt is opened and the browser goes to the gateway."""
     dossier = _visible_or_404(request, code)
+    provider = request.POST.get("provider") or "vnpay"
     try:
         started = payments.start_online(
             dossier,
             by=request.user,
-            provider="vnpay",
-            return_url=request.build_absolute_uri(reverse("payments:vnpay_return")),
+            provider=provider,
+            return_url=payment_views.return_url(request, provider),
             ip=client_ip(request),
             locale="en" if (get_language() or "").startswith("en") else "vi",
         )

@@ -99,6 +99,42 @@ class PostOrder(models.Model):
         return f"{self.tracking_number} ({self.order_number}, {self.status})"
 
 
+class PaygovTransaction(models.Model):
+    """A payment the sandbox national payment platform took (its side of our PayGov format,
+    docs/payments.md): opened by INIT, ended on its payment page."""
+
+    partner_code = models.CharField(max_length=40)
+    reference_code = models.CharField(max_length=40)  # the partner's: one payment each
+    token = models.CharField(max_length=40, unique=True)  # in the payment page's address
+    amount = models.PositiveBigIntegerField()  # đồng
+    dossier_code = models.CharField(max_length=40)
+    procedure_code = models.CharField(max_length=20, blank=True)
+    agency_code = models.CharField(max_length=20, blank=True)
+    agency_name = models.CharField(max_length=255, blank=True)
+    payer_name = models.CharField(max_length=300, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    items = models.JSONField(default=list)  # the receipt's fee lines
+    return_url = models.URLField(max_length=500)
+    expire_time = models.CharField(max_length=14)  # yyyyMMddHHmmss, GMT+7
+    # Set when the payer ends it: 00 paid, 10 cancelled, 11 expired.
+    code = models.CharField(max_length=4, blank=True)
+    transaction_id = models.CharField(max_length=20, blank=True)
+    bank_code = models.CharField(max_length=20, blank=True)
+    pay_date = models.CharField(max_length=14, blank=True)
+    notify_answers = models.JSONField(default=list, blank=True)  # what the partner answered
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner_code", "reference_code"], name="sandbox_paygov_one_payment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_code}/{self.reference_code}"
+
+
 class EReceipt(models.Model):
     """A receipt the sandbox e-receipt provider issued (its side of our contract,
     docs/payments.md: Biên lai điện tử). Numbered 0000001, 0000002, … per template and symbol."""

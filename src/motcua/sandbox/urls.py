@@ -1,11 +1,15 @@
 from django.urls import path
 
 from . import carrier, receipts, sms, vnpay
+from .paygov import api as paygov_api
+from .paygov import payment_page as paygov_page
 
 app_name = "sandbox"
 urlpatterns = [
     path("vnpay/paymentv2/vpcpay.html", vnpay.payment_page, name="vnpay_pay"),
     path("vnpay/merchant_webapi/api/transaction", vnpay.merchant_api, name="vnpay_api"),
+    path("paygov/api", paygov_api, name="paygov_api"),
+    path("paygov/pay/<str:token>", paygov_page, name="paygov_pay"),
     path("sms/messages", sms.send, name="sms_send"),
     path("post/v1/orders", carrier.orders, name="post_orders"),
     path("post/v1/orders/<str:tracking_number>", carrier.order, name="post_order"),

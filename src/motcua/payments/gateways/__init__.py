@@ -49,6 +49,11 @@ class Notification:
 
 class Gateway(Protocol):
     name: str
+    label: str  # what the payer sees on the pay button
+
+    @property
+    def configured(self) -> bool:
+        """Whether its settings are filled in (a gateway left empty is not offered)."""
 
     def start_payment(self, payment: Payment, *, return_url: str, ip: str, locale: str) -> str:
         """The signed address of the gateway's payment page for this attempt."""
@@ -68,5 +73,13 @@ class Gateway(Protocol):
         ``GatewayUnavailable``."""
 
 
-REGISTRY: Registry[Gateway] = Registry("payment gateway", "motcua.payments.gateways.vnpay")
+REGISTRY: Registry[Gateway] = Registry(
+    "payment gateway", "motcua.payments.gateways.vnpay", "motcua.payments.gateways.paygov"
+)
 register, get, names = REGISTRY.register, REGISTRY.get, REGISTRY.names
+
+
+def available() -> list[Gateway]:
+    """The gateways a payer may choose, VNPAY first (the default)."""
+    found = [gateway for name in names() if (gateway := get(name)).configured]
+    return sorted(found, key=lambda gateway: gateway.name != "vnpay")

@@ -133,6 +133,7 @@ def order_info(payment: Payment) -> str:
 
 class VnpayGateway:
     name = "vnpay"
+    label = "VNPAY"
 
     def __init__(self, config: Mapping[str, object] | None = None) -> None:
         config = dict(config or settings.MOTCUA["VNPAY"])
@@ -143,6 +144,10 @@ class VnpayGateway:
         self.allowlist = frozenset(config.get("IP_ALLOWLIST") or ())
         self.server_ip = str(config.get("SERVER_IP") or "127.0.0.1")
         self.timeout = float(config.get("TIMEOUT_SECONDS") or 10)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.tmn_code and self.secret and self.payment_url and self.api_url)
 
     # --- the signed redirect ---------------------------------------------------------------
 
