@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "motcua.payments",
     "motcua.delivery",
     "motcua.notify",
+    "motcua.interop",
     "motcua.portal",
     "motcua.backoffice",
     "motcua.api",
@@ -102,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "motcua.backoffice.context.officer",
+                "motcua.interop.context.deployment",
             ],
         },
     },
@@ -394,4 +396,31 @@ MOTCUA_OUTBOX = {
     "POLL_SECONDS": int(env("MOTCUA_OUTBOX_POLL_SECONDS", "2")),
     # Domain of e-mail Message-IDs; empty: the domain of DEFAULT_FROM_EMAIL.
     "MESSAGE_ID_DOMAIN": env("MOTCUA_MESSAGE_ID_DOMAIN", ""),
+}
+
+# The national public service portal (issue 6; docs/national-sync.md). Model 2 puts the
+# province behind it: no citizen sign-up or online filing here. The sync runs in either model
+# when API_URL is set; the demo's national portal is the sandbox's.
+_DEMO_NATIONAL = SANDBOX and env("MOTCUA_DEPLOYMENT_MODEL", "1") == "2"
+MOTCUA["DEPLOYMENT_MODEL"] = int(env("MOTCUA_DEPLOYMENT_MODEL", "1"))
+MOTCUA["NATIONAL"] = {
+    "TRANSPORT": env("MOTCUA_NATIONAL_TRANSPORT", "http"),
+    "API_URL": env(
+        "MOTCUA_NATIONAL_API_URL", f"{_SANDBOX_URL}/dvcqg/api" if _DEMO_NATIONAL else ""
+    ).rstrip("/"),
+    "SYSTEM_CODE": env("MOTCUA_NATIONAL_SYSTEM_CODE", "HCM-MOTCUA" if SANDBOX else ""),
+    "SECRET": env("MOTCUA_NATIONAL_SECRET", "MOTCUADEMONATIONALSECRET2026" if SANDBOX else ""),
+    "PARTNERS": {
+        code.strip(): secret.strip()
+        for code, _, secret in (
+            item.partition("=")
+            for item in env(
+                "MOTCUA_NATIONAL_PARTNERS", "DVCQG=DVCQGDEMOPARTNERSECRET2026" if SANDBOX else ""
+            ).split(",")
+            if "=" in item
+        )
+    },
+    "PORTAL_URL": env("MOTCUA_NATIONAL_PORTAL_URL", "https://dichvucong.gov.vn"),
+    "TIMEOUT_SECONDS": float(env("MOTCUA_NATIONAL_TIMEOUT_SECONDS", "10")),
+    "SIGNATURE_WINDOW_SECONDS": 300,
 }

@@ -14,6 +14,7 @@ urlpatterns = [
     path("payments/", include("motcua.payments.urls")),
     path("post/", include("motcua.delivery.urls")),
     path("notify/", include("motcua.notify.urls")),
+    path("interop/", include("motcua.interop.urls")),
     path("", include("motcua.documents.urls")),
 ]
 if settings.SANDBOX:  # the other side of each external protocol, never in production

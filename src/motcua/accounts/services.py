@@ -43,6 +43,10 @@ def register_citizen(
 ) -> User:
     """A citizen's account, signed in with phone or e-mail (at least one). Every problem is
     reported at once, in Vietnamese; nothing is written unless all is well."""
+    if settings.MOTCUA.get("DEPLOYMENT_MODEL", 1) == 2:  # behind the national portal (issue 6)
+        raise ValidationError(
+            {"full_name": ["Công dân đăng ký tài khoản trên Cổng Dịch vụ công quốc gia."]}
+        )
     errors: dict[str, list[str]] = {}
     full_name = nfc(full_name or "").strip()
     if not full_name:

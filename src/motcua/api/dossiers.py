@@ -356,7 +356,14 @@ SUBMIT_BODY = {
 @router.post(
     "/dossiers",
     auth=signed_in,
-    response={200: DossierOut, 201: DossierOut, 401: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={
+        200: DossierOut,
+        201: DossierOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Nộp hồ sơ trực tuyến",
     openapi_extra=SUBMIT_BODY,
 )

@@ -42,3 +42,15 @@ class InvalidInput(DossierError):
     def __init__(self, message: str, problems: dict[str, list[str]] | None = None):
         super().__init__(message)
         self.problems = problems or {}
+
+
+class OnlineFilingClosed(DossierError):
+    """Deployment model 2: citizens file online on the national portal, not here."""
+
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Hồ sơ trực tuyến được nộp trên Cổng Dịch vụ công quốc gia; hệ thống này tiếp nhận "
+            "hồ sơ từ Cổng quốc gia, tại bộ phận một cửa và qua bưu chính công ích."
+        )

@@ -65,6 +65,11 @@ class Timeliness(models.TextChoices):
 class Dossier(models.Model):
     province_code = models.PositiveSmallIntegerField("mã tỉnh", db_index=True)
     code = models.CharField("mã hồ sơ", max_length=40, null=True, blank=True)
+    # The national portal's code of a dossier filed there (docs/national-sync.md: kept beside
+    # ours, never used to make ours).
+    national_code = models.CharField(
+        "mã hồ sơ trên Cổng DVC quốc gia", max_length=40, null=True, blank=True
+    )
     procedure = models.ForeignKey(
         Procedure, verbose_name="thủ tục", on_delete=models.PROTECT, related_name="dossiers"
     )
@@ -169,6 +174,11 @@ class Dossier(models.Model):
                 fields=["province_code", "code"],
                 condition=Q(code__isnull=False),
                 name="dossier_code_unique_per_province",
+            ),
+            models.UniqueConstraint(
+                fields=["province_code", "national_code"],
+                condition=Q(national_code__isnull=False),
+                name="dossier_national_code_unique_per_province",
             ),
         ]
         # The officers' queues (dossiers.queues), measured at 1 M dossiers in BENCHMARKS.md:

@@ -227,6 +227,10 @@ def _save(dossier: Dossier, *fields: str) -> None:
             "updated_at",
         ]
     )
+    # What the national portal shows may have changed: a snapshot in this same transaction.
+    from motcua.interop import status as national
+
+    national.capture(dossier)
 
 
 # --- codes ------------------------------------------------------------------------------------
@@ -324,7 +328,7 @@ def _form_problems(schema: dict | None, data: dict) -> dict[str, list[str]]:
     return problems
 
 
-def check_submission(sub: Submission, *, by: User) -> dict[str, list[str]]:
+def check_submission(sub: Submission, *, by: User | None) -> dict[str, list[str]]:
     """The self-check: everything missing or wrong, listed at once (empty when complete)."""
     problems: dict[str, list[str]] = {}
     version = sub.version
@@ -348,7 +352,8 @@ def check_submission(sub: Submission, *, by: User) -> dict[str, list[str]]:
             problems[f"document_{key}"] = [f"Thiếu “{document.name}”."]
     for key, files in sub.files.items():
         for stored in files:
-            if stored.owner_id not in (None, by.pk) and stored.uploaded_by_id != by.pk:
+            mine = by.pk if by is not None else None  # None: the system files it (issue 6)
+            if stored.owner_id not in (None, mine) and stored.uploaded_by_id != mine:
                 problems[f"document_{key}"] = ["Tệp không thuộc về bạn."]
             elif stored.deleted_at is not None:
                 problems[f"document_{key}"] = ["Tệp đã bị xóa khỏi kho lưu trữ."]
@@ -425,6 +430,7 @@ def _index(dossier: Dossier) -> None:
         part
         for part in (
             (dossier.code or "").lower(),
+            (dossier.national_code or "").lower(),
             fold(dossier.owner_name),
             fold(dossier.submitter_name),
             *sorted(phones | local),
@@ -460,6 +466,13 @@ def _attach(dossier: Dossier, sub: Submission) -> None:
     )
 
 
+def _check_online_filing_open() -> None:
+    if settings.MOTCUA.get("DEPLOYMENT_MODEL", 1) == 2:
+        from .errors import OnlineFilingClosed
+
+        raise OnlineFilingClosed()
+
+
 def _own_draft(draft: Dossier, by: User) -> Dossier:
     locked = Dossier.objects.select_for_update().filter(pk=draft.pk).first()
     if locked is None or locked.account_id != by.pk:
@@ -473,6 +486,7 @@ def save_draft(sub: Submission, *, ctx: Context, draft: Dossier | None = None) -
     """Save what the citizen has so far; drafts take no code (DESIGN: Dossier code), are
     seen only by their author and may be incomplete."""
     by: User = ctx.by
+    _check_online_filing_open()
     sub.agency = sub.agency or default_agency(sub.version, by)
     if sub.agency is None:
         raise InvalidInput("Thủ tục chưa có nơi tiếp nhận.")
@@ -496,6 +510,7 @@ def submit(
     ``on_created(dossier)`` runs inside the same transaction (the API completes the
     idempotency key there)."""
     by: User = ctx.by
+    _check_online_filing_open()
     sub.agency = sub.agency or default_agency(sub.version, by)
     problems = check_submission(sub, by=by)
     if problems:
@@ -526,6 +541,68 @@ def submit(
         _save(dossier, "code", "submitted_at", "state", "search_text")
         if on_created is not None:
             on_created(dossier)
+    return dossier
+
+
+def file_from_national(
+    sub: Submission,
+    *,
+    ctx: Context,
+    national_code: str,
+    applicant: Applicant,
+    submitter: Applicant | None = None,
+    paid_upstream=None,
+) -> Dossier:
+    """A dossier filed by its owner on the national public service portal (issue 6): checked
+    like any online dossier and ``submitted`` here (national status 1) with our own code, its
+    national code kept beside it. No account of ours files it: the system does, for the
+    owner (``ctx.by`` is None), and the one-stop desk receives it as usual."""
+    sub.channel = Channel.ONLINE
+    sub.applicant = applicant
+    sub.agency = sub.agency or default_agency(sub.version, None)
+    problems = check_submission(sub, by=None)
+    if problems:
+        raise InvalidInput("Hồ sơ chưa đầy đủ hoặc có thông tin không hợp lệ.", problems)
+    now = clock.now()
+    with transaction.atomic():
+        dossier = Dossier(province_code=settings.MOTCUA["PROVINCE_CODE"], state=State.DRAFT)
+        dossier.procedure, dossier.version = sub.version.procedure, sub.version
+        dossier.receiving_agency = dossier.current_agency = sub.agency
+        dossier.channel, dossier.delivery = Channel.ONLINE, sub.delivery or Delivery.COUNTER
+        dossier.post_address = sub.post_address.strip()
+        dossier.owner_name = applicant.full_name.strip()
+        dossier.owner_id_number = applicant.tax_code or applicant.id_number
+        dossier.owner_phone, dossier.owner_email = applicant.phone, applicant.email
+        dossier.owner_address = applicant.address
+        bringer = submitter or applicant
+        dossier.submitter_name = bringer.full_name.strip() or dossier.owner_name
+        dossier.submitter_phone = bringer.phone
+        dossier.on_behalf = submitter is not None and submitter.full_name != applicant.full_name
+        dossier.form_data = sub.form or {}
+        dossier.national_code = national_code
+        dossier.save()
+        _attach(dossier, sub)
+        dossier.code = dossier_code(sub.agency, now)
+        dossier.submitted_at = now
+        dossier.state = State.SUBMITTED
+        _index(dossier)
+        _assess_fees(dossier, sub)
+        if paid_upstream is not None:
+            paid_upstream(dossier)  # fees paid on the national portal (payments records them)
+        record_event(
+            dossier,
+            Action.SUBMIT,
+            ctx=_with_agency(ctx, sub.agency),
+            from_state=State.DRAFT,
+            to_state=State.SUBMITTED,
+            at=now,
+            data={
+                "channel": Channel.ONLINE,
+                "agency": sub.agency.code,
+                "national_code": national_code,
+            },
+        )
+        _save(dossier, "code", "submitted_at", "state", "search_text")
     return dossier
 
 
@@ -607,28 +684,31 @@ def lookup(code: str, *, phone: str = "", id_number: str = "") -> Dossier:
     same ``NotVisible``, so the look-up reveals nothing about codes."""
     if not phone.strip() and not id_number.strip():
         raise InvalidInput("Cần số điện thoại hoặc số định danh của chủ hồ sơ.")
-    # At most one row by the unique key: no ordering and one join keep the query's own
-    # building (Django's compiler) from costing more than the database's answer.
-    dossier = next(
-        iter(by_code(code.strip()).select_related("procedure").exclude(state=State.DRAFT)[:1]),
-        None,
-    )
-    matches = False
-    if dossier is not None:
-        if phone.strip():
-            try:
-                wanted = normalise_phone(phone)
-            except ValidationError:
-                wanted = None
-            matches = wanted is not None and wanted in (
-                dossier.owner_phone,
-                dossier.submitter_phone,
-            )
-        if id_number.strip() and not matches:
-            matches = id_number.strip() == dossier.owner_id_number
-    if not matches:
-        raise NotVisible("Không tìm thấy hồ sơ với mã và thông tin đã nhập.")
-    return dossier
+    if phone.strip():
+        try:
+            wanted = normalise_phone(phone)
+        except ValidationError:
+            wanted = None
+
+    def matches(dossier: Dossier) -> bool:
+        if phone.strip() and wanted is not None:
+            if wanted in (dossier.owner_phone, dossier.submitter_phone):
+                return True
+        return bool(id_number.strip()) and id_number.strip() == dossier.owner_id_number
+
+    # Our code first, then the national portal's (docs/national-sync.md): at most one row
+    # each by its unique key, so a national code that looks like one of ours still finds
+    # only the dossier whose owner matches.
+    for rows in (
+        by_code(code.strip()),
+        Dossier.objects.filter(
+            province_code=settings.MOTCUA["PROVINCE_CODE"], national_code=code.strip()
+        ),
+    ):
+        dossier = next(iter(rows.select_related("procedure").exclude(state=State.DRAFT)[:1]), None)
+        if dossier is not None and matches(dossier):
+            return dossier
+    raise NotVisible("Không tìm thấy hồ sơ với mã và thông tin đã nhập.")
 
 
 def reveal_id_number(dossier: Dossier, *, ctx: Context) -> str:

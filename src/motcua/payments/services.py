@@ -370,6 +370,33 @@ def record_cash(dossier: Dossier, *, ctx: Context, amount: int, note: str = "") 
     return payment
 
 
+def record_external(
+    dossier: Dossier, *, provider: str, amount: int, reference: str = ""
+) -> Payment:
+    """Fees the applicant paid elsewhere before the dossier came here (the national portal's
+    payment, issue 6), recorded once per dossier and provider, inside the filing transaction."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise InvalidInput("Số tiền phải là số nguyên đồng lớn hơn 0.")
+    existing = Payment.objects.filter(dossier=dossier, provider=provider, state=PaymentState.PAID)
+    if existing.exists():
+        return existing.first()
+    now = clock.now()
+    payment = Payment.objects.create(
+        province_code=dossier.province_code,
+        dossier=dossier,
+        provider=provider,
+        reference=new_reference(),
+        amount=amount,
+        state=PaymentState.PAID,
+        created_at=now,
+        settled_at=now,
+        paid_at=now,
+        gateway_transaction=reference[:40],
+        detail={"paid_on": provider},
+    )
+    return payment
+
+
 # --- what the pages show ------------------------------------------------------------------------
 
 

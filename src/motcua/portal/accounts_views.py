@@ -1,5 +1,6 @@
 """Citizens sign up, sign in and out on the portal; the rules live in accounts.services."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -52,6 +53,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def sign_up(request: HttpRequest) -> HttpResponse:
+    if (
+        settings.MOTCUA.get("DEPLOYMENT_MODEL", 1) == 2
+    ):  # citizens' accounts are the national portal's
+        return render(
+            request, "portal/file_on_national.html", {"heading": _("Đăng ký tài khoản")}, status=403
+        )
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -80,6 +81,13 @@ def file_dossier(request: HttpRequest, code: str, draft_id: int | None = None) -
         procedure = catalog.procedure_for_page(code)
     except Procedure.DoesNotExist:
         raise Http404 from None
+    if settings.MOTCUA.get("DEPLOYMENT_MODEL", 1) == 2:  # citizens file on the national portal
+        return render(
+            request,
+            "portal/file_on_national.html",
+            {"heading": _("Nộp hồ sơ trực tuyến"), "procedure": procedure},
+            status=403,
+        )
     version = procedure.current_version
     draft = None
     if draft_id is not None:
