@@ -2,8 +2,16 @@
 
 from django.contrib import admin
 
-from . import carrier
-from .models import EReceipt, Fault, PostOrder, SmsMessage, VnpayTransaction
+from . import carrier, national
+from .models import (
+    DvcqgDossier,
+    DvcqgStatus,
+    EReceipt,
+    Fault,
+    PostOrder,
+    SmsMessage,
+    VnpayTransaction,
+)
 
 
 @admin.register(Fault)
@@ -58,3 +66,30 @@ class EReceiptAdmin(admin.ModelAdmin):
     list_display = ["template", "symbol", "number", "reference", "total", "asked", "issued_at"]
     search_fields = ["reference", "number", "lookup_code"]
     readonly_fields = [f.name for f in EReceipt._meta.fields]
+
+
+class DvcqgStatusInline(admin.TabularInline):
+    model = DvcqgStatus
+    extra = 0
+    can_delete = False
+    readonly_fields = ["seq", "status", "state", "changed_at", "note", "received_at", "kept"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DvcqgDossier)
+class DvcqgDossierAdmin(admin.ModelAdmin):
+    """What the sandbox national portal holds; the operator sends a dossier again."""
+
+    list_display = ["national_code", "code", "procedure_code", "sending", "held_seq", "created_at"]
+    list_filter = ["sending"]
+    search_fields = ["national_code", "code", "owner_name"]
+    readonly_fields = [f.name for f in DvcqgDossier._meta.fields]
+    inlines = [DvcqgStatusInline]
+    actions = ["send_again"]
+
+    @admin.action(description="Gửi lại sang tỉnh (cùng nội dung)")
+    def send_again(self, request, queryset):
+        for dossier in queryset.exclude(request_body=""):
+            national.resend(dossier)

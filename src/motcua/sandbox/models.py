@@ -163,3 +163,105 @@ class EReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} {self.symbol} {self.number}"
+
+
+class DvcqgDossier(models.Model):
+    """A dossier as the sandbox national public service portal holds it (its side of
+    docs/national-sync.md): one it sent to the province, or one the province reported (model
+    1 reports every dossier). Keyed, as the contract says, by (partner, the province's code);
+    a dossier sent from here also by its national code."""
+
+    class Sending(models.TextChoices):
+        NONE = "", "Không gửi từ đây"
+        QUEUED = "queued", "Đang gửi"
+        ACCEPTED = "accepted", "Tỉnh đã nhận"
+        REFUSED = "refused", "Tỉnh từ chối"
+
+    partner = models.CharField(max_length=40)  # the province's system code (X-Partner)
+    national_code = models.CharField(max_length=40, blank=True)
+    code = models.CharField(max_length=40, blank=True)  # the province's code, once known
+    procedure_code = models.CharField(max_length=20, blank=True)
+    procedure_name = models.CharField(max_length=500, blank=True)
+    owner_name = models.CharField(max_length=300, blank=True)
+    # The request as sent, resent byte for byte (the same dossier twice is one dossier).
+    request_body = models.TextField(blank=True)
+    sending = models.CharField(max_length=10, choices=Sending.choices, blank=True, default="")
+    answers = models.JSONField(default=list, blank=True)  # [{status, body, at}] of each send
+    held_seq = models.PositiveIntegerField(default=0)  # the highest sequence held
+    snapshot = models.JSONField(null=True, blank=True)  # the snapshot of that sequence
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "hồ sơ trên Cổng DVC quốc gia (thử nghiệm)"
+        verbose_name_plural = "hồ sơ trên Cổng DVC quốc gia (thử nghiệm)"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_code"],
+                condition=~models.Q(national_code=""),
+                name="sandbox_dvcqg_one_national_code",
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "code"],
+                condition=~models.Q(code=""),
+                name="sandbox_dvcqg_one_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.national_code or f"{self.partner}/{self.code}"
+
+
+class DvcqgFile(models.Model):
+    """A PDF of a dossier the sandbox national portal sent: inline, or served by link to the
+    province's signed GET."""
+
+    dossier = models.ForeignKey(DvcqgDossier, on_delete=models.CASCADE, related_name="files")
+    token = models.CharField(max_length=40, unique=True)  # in the link's address
+    key = models.CharField(max_length=100)
+    name = models.CharField(max_length=255)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    inline = models.BooleanField(default=False)
+    fetched = models.PositiveIntegerField(default=0)  # times the province fetched it
+
+    def __str__(self) -> str:
+        return f"{self.dossier}: {self.name}"
+
+
+class DvcqgStatus(models.Model):
+    """One status push the sandbox national portal accepted, in the order it came; ``kept``
+    when its sequence was higher than the one held (an older one is acknowledged, not kept)."""
+
+    dossier = models.ForeignKey(DvcqgDossier, on_delete=models.CASCADE, related_name="statuses")
+    seq = models.PositiveIntegerField()
+    status = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=30, blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)  # the snapshot's
+    note = models.TextField(blank=True)  # e.g. why it was not received (status 3)
+    received_at = models.DateTimeField(auto_now_add=True)
+    kept = models.BooleanField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} #{self.seq}: {self.status}"
+
+
+class DvcqgNonce(models.Model):
+    """A nonce of a signed request to the sandbox national portal, kept for the window: the
+    same one again is a replay."""
+
+    partner = models.CharField(max_length=40)
+    nonce = models.CharField(max_length=64)
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "nonce"], name="sandbox_dvcqg_one_nonce")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.nonce}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import carrier, receipts, sms, vnpay
+from . import carrier, national, receipts, sms, vnpay
 from .paygov import api as paygov_api
 from .paygov import payment_page as paygov_page
 
@@ -16,4 +16,9 @@ urlpatterns = [
     path("receipts/v1/receipts", receipts.issue, name="receipts_issue"),
     path("receipts/v1/receipts/<str:reference>", receipts.receipt, name="receipts_receipt"),
     path("receipts/tra-cuu/<str:code>/", receipts.page, name="receipt_page"),
+    path("dvcqg/", national.page, name="dvcqg"),
+    path("dvcqg/ho-so/<int:pk>/", national.detail, name="dvcqg_dossier"),
+    path("dvcqg/api/statuses", national.statuses, name="dvcqg_statuses"),
+    path("dvcqg/api/statuses/acks", national.acks, name="dvcqg_acks"),
+    path("dvcqg/api/files/<str:token>", national.file, name="dvcqg_file"),
 ]
