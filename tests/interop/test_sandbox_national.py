@@ -534,3 +534,16 @@ def test_forged_credentials_are_refused_both_ways(linked, monkeypatch, live_serv
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=5)  # noqa: S310 - the live server
         assert refused.value.code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dossier_whose_linked_file_is_gone_comes_back_as_not_received(linked):
+    sent = national.send_dossier(procedure_code="2.000635", delivery="counter")
+    DvcqgFile.objects.filter(dossier=sent, inline=False).delete()  # the link answers 404
+    drain()
+    sent.refresh_from_db()
+    assert sent.answers[0]["status"] == 201 and sent.answers[0]["body"]["state"] == "fetching"
+    assert not Dossier.objects.filter(national_code=sent.national_code).exists()
+    assert kept(sent) == [(1, 3)] and sent.code == ""
+    assert sent.snapshot["code"] is None and sent.snapshot["state"] == "refused"
+    assert "404" in sent.statuses.get().note
