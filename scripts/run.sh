@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/venv.sh requirements/base.lock
 export MOTCUA_PROFILE="${MOTCUA_PROFILE:-development}"
 export PORT="${PORT:-8000}"
+# gunicorn runs from src/: a relative data directory must not change meaning on the way.
+if [ -n "${MOTCUA_DATA_DIR:-}" ]; then export MOTCUA_DATA_DIR="$(realpath -m "$MOTCUA_DATA_DIR")"; fi
 # The demo's VNPAY merchant, paid on the sandbox gateway of this same server (README).
 export VNPAY_TMN_CODE="${VNPAY_TMN_CODE:-MOTCUA01}"
 export VNPAY_HASH_SECRET="${VNPAY_HASH_SECRET:-MOTCUADEMOSANDBOXHASHSECRET2026X}"

@@ -18,6 +18,7 @@ from motcua.dossiers.models import Channel, Dossier, State
 from motcua.interop.models import InboundState, NationalInbound, StatusSnapshot
 from motcua.payments.models import Payment
 from tests.documents.samples import pdf
+from tests.dossiers.test_forms import read, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +212,16 @@ def test_the_public_look_up_finds_a_dossier_by_its_national_code(world, national
     assert found == dossier
     with pytest.raises(services.NotVisible):
         services.lookup("G22.99-261124-000123", phone="0911111111")
+
+
+def test_form_01_and_the_officer_page_show_the_national_code(world, national, client):
+    send(client, national_dossier(world))
+    dossier = services.receive(Dossier.objects.get(), ctx=world.ctx(world.one_stop))
+    client.force_login(world.one_stop)
+    page = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert "G22.99-261124-000123" in page
+    found = client.get("/mot-cua/hang-doi/tat-ca/?q=G22.99-261124-000123").content.decode()
+    assert dossier.code in found
+    slip = client.get(f"/ho-so/{dossier.code}/mau-01.pdf")
+    text = " ".join(text_of(read(slip.content)).split())
+    assert dossier.code in text and "G22.99-261124-000123" in text

@@ -29,6 +29,7 @@ import logging
 import multiprocessing
 import random
 import time as time_module
+import uuid
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, connections, transaction
@@ -935,6 +937,8 @@ class Planner:
         if not offer.online and channel == Channel.ONLINE:
             channel = Channel.COUNTER
         needs_account = scenario.account or (name == "withdrawn")
+        if needs_account and channel == Channel.ONLINE and _behind_national_portal():
+            channel = Channel.COUNTER  # online dossiers come from DVCQG, with no account here
         if owner is None:
             owner = self._owner(rng, offer, channel, needs_account)
         citizen = {"congdan": self.cast.congdan, "congdan2": self.cast.congdan2}.get(owner)
@@ -1298,7 +1302,9 @@ class Replay:
             digitized=scan,
         )
 
-    def _files(self, *, owner: User | None, by: User, scan: bool, on_behalf: bool):
+    def _files(
+        self, *, owner: User | None, by: User, scan: bool, on_behalf: bool, keep: bool = True
+    ):
         files: dict[str, list] = {}
         reused: set[str] = set()
         store = self.g.data_store
@@ -1306,13 +1312,13 @@ class Replay:
             authorisation = on_behalf and document.key.startswith("van-ban-uy-quyen")
             if not (document.required or authorisation or self.rng.random() < 0.25):
                 continue
-            kept = store.get((by.pk, document.key)) if not scan else None
+            kept = store.get((by.pk, document.key)) if keep and not scan else None
             if kept is not None and document.data_store:
                 files[document.key] = [reuse(kept, by=by)]
                 reused.add(document.key)
                 continue
             stored = self._upload(document.key, document.name, owner=owner, by=by, scan=scan)
-            if not scan and document.data_store:
+            if keep and not scan and document.data_store:
                 store[(by.pk, document.key)] = stored
             files[document.key] = [stored]
         return files, frozenset(reused)
@@ -1393,7 +1399,15 @@ class Replay:
         online = plan.channel == Channel.ONLINE
         on_behalf = (applicant is not None and citizen is not None) or submitter is not None
         self.t = plan.start
-        if online:
+        # Deployment model 2: online dossiers were filed on the national portal.
+        national = online and _behind_national_portal()
+        if national:
+            from motcua.interop import services as interop
+
+            files, reused = self._files(
+                owner=None, by=interop.system_user(), scan=False, on_behalf=on_behalf, keep=False
+            )
+        elif online:
             files, reused = self._files(owner=citizen, by=citizen, scan=False, on_behalf=on_behalf)
         else:
             files, reused = self._files(
@@ -1412,7 +1426,16 @@ class Replay:
             owner_account=None if online else citizen,
             submitter=submitter,
         )
-        if online:
+        if national:
+            owner = applicant or self._applicant(self._person_of(citizen))
+            code = f"G22.99-{today:%y%m%d}-{uuid.uuid4().int % 10**8:08d}"
+            self.act(
+                plan.start,
+                lambda: services.file_from_national(
+                    sub, ctx=self.ctx(None), national_code=code, applicant=owner
+                ),
+            )
+        elif online:
             self.act(plan.start, lambda: services.submit(sub, ctx=self.ctx(citizen)))
         else:
             note = "Nhận qua bưu chính công ích." if plan.channel == Channel.POST else ""
@@ -1461,15 +1484,25 @@ class Replay:
         citizen = self.plan.citizen
         moment = self.planned(moment) if moment else self.citizen(2, 60)
         self.t = moment
+        # A dossier from the national portal has no account here: the desk scans the papers.
+        by = self.clerk if self.dossier.national_code else citizen
         files = {
-            key: [self._upload(key, f"Bổ sung: {key}", owner=citizen, by=citizen, scan=False)]
+            key: [
+                self._upload(
+                    key,
+                    f"Bổ sung: {key}",
+                    owner=None if self.dossier.national_code else citizen,
+                    by=by,
+                    scan=by is self.clerk,
+                )
+            ]
             for key in dict.fromkeys(self.missing)
         }
         self.act(
             moment,
             services.supplement,
             self.dossier,
-            ctx=self.ctx(citizen),
+            ctx=self.ctx(by),
             files=files,
             note="Tôi đã bổ sung giấy tờ theo yêu cầu.",
         )
@@ -1514,7 +1547,7 @@ class Replay:
         owed = payments.owed(self.dossier)
         if owed <= 0:
             return
-        if counter:
+        if counter or self.dossier.national_code:
             moment = self.office(self.desk, 0.02, 0.15)
             with clock.frozen_at(moment):
                 payments.record_cash(
@@ -2119,6 +2152,10 @@ def demo_queues(now: datetime | None = None) -> dict[str, dict[str, int]]:
             counts = queues.counts(queues.Scope.of(user, now=now))
         result[username] = counts
     return result
+
+
+def _behind_national_portal() -> bool:
+    return settings.MOTCUA.get("DEPLOYMENT_MODEL", 1) == 2
 
 
 def post_some_results(limit: int = 3) -> int:

@@ -261,7 +261,8 @@ def apply(rows: QuerySet[Dossier], filters: Filters) -> QuerySet[Dossier]:
     text = filters.q.strip()
     if text:
         if _looks_like_code(text):
-            rows = rows.filter(code__istartswith=text)
+            # Ours, or the national portal's code of a dossier filed there (issue 6).
+            rows = rows.filter(Q(code__istartswith=text) | Q(national_code=text))
         elif text.lstrip("+").isdigit():
             digits = text if not text.startswith("84") else "+" + text
             rows = rows.filter(search_text__contains=digits)

@@ -294,6 +294,9 @@ class Submission:
     # Fees (``payments.fees``): pages or copies per fee id, and exemptions claimed.
     fee_quantities: Mapping[str, int] = field(default_factory=dict)
     fee_exemptions: Mapping[str, str] = field(default_factory=dict)
+    # Filed by its owner on the national portal (``file_from_national``): filing on someone
+    # else's behalf is then a submitter who is not the owner, as at the counter.
+    filed_upstream: bool = False
 
 
 def default_agency(version: ProcedureVersion, user: User | None) -> Agency | None:
@@ -346,7 +349,8 @@ def check_submission(sub: Submission, *, by: User | None) -> dict[str, list[str]
             problems[f"document_{key}"] = ["Thủ tục không có giấy tờ này."]
     for key, document in documents.items():
         # Filing for someone else needs the authorisation document (DESIGN: People).
-        on_behalf = sub.applicant if sub.channel == Channel.ONLINE else sub.submitter
+        upstream = sub.channel == Channel.ONLINE and not sub.filed_upstream
+        on_behalf = sub.applicant if upstream else sub.submitter
         authorisation = on_behalf is not None and key.startswith("van-ban-uy-quyen")
         if (document.required or authorisation) and not sub.files.get(key):
             problems[f"document_{key}"] = [f"Thiếu “{document.name}”."]
@@ -558,7 +562,9 @@ def file_from_national(
     national code kept beside it. No account of ours files it: the system does, for the
     owner (``ctx.by`` is None), and the one-stop desk receives it as usual."""
     sub.channel = Channel.ONLINE
-    sub.applicant = applicant
+    sub.applicant, sub.filed_upstream = applicant, True
+    if submitter is not None and submitter.full_name.strip() != applicant.full_name.strip():
+        sub.submitter = submitter
     sub.agency = sub.agency or default_agency(sub.version, None)
     problems = check_submission(sub, by=None)
     if problems:
@@ -577,7 +583,7 @@ def file_from_national(
         bringer = submitter or applicant
         dossier.submitter_name = bringer.full_name.strip() or dossier.owner_name
         dossier.submitter_phone = bringer.phone
-        dossier.on_behalf = submitter is not None and submitter.full_name != applicant.full_name
+        dossier.on_behalf = sub.submitter is not None
         dossier.form_data = sub.form or {}
         dossier.national_code = national_code
         dossier.save()

@@ -280,7 +280,9 @@ def _keep(partner: str, payload: dict, parsed: dict, digest: str) -> Answer:
         sub = _submission(inbound, parsed)
         for key in linked:
             sub.files.setdefault(key, [])  # present, to come
-        problems = dossiers.check_submission(_as_if_fetched(sub, linked, parsed["owner"]), by=None)
+        problems = dossiers.check_submission(
+            _as_if_fetched(sub, linked, parsed["owner"], parsed["submitter"]), by=None
+        )
         if problems:
             raise Invalid("Hồ sơ chưa đầy đủ hoặc có thông tin không hợp lệ.", problems)
         if linked:
@@ -295,7 +297,9 @@ def _keep(partner: str, payload: dict, parsed: dict, digest: str) -> Answer:
     return _answer_for(inbound, 201)
 
 
-def _as_if_fetched(sub: dossiers.Submission, linked: set[str], owner) -> dossiers.Submission:
+def _as_if_fetched(
+    sub: dossiers.Submission, linked: set[str], owner, submitter
+) -> dossiers.Submission:
     """The submission as it will be once the linked files are in (for the check)."""
     placeholder = _Placeholder()
     files = {k: (v or [placeholder]) if k in linked else v for k, v in sub.files.items()}
@@ -307,6 +311,10 @@ def _as_if_fetched(sub: dossiers.Submission, linked: set[str], owner) -> dossier
         form=sub.form,
         files=files,
         applicant=owner,
+        submitter=submitter
+        if submitter is not None and submitter.full_name.strip() != owner.full_name.strip()
+        else None,
+        filed_upstream=True,
     )
 
 

@@ -46,3 +46,20 @@ class Command(BaseCommand):
                     f"Gửi kết quả qua bưu chính: {posted} hồ sơ (bưu điện thử nghiệm phát trong "
                     "ít phút khi máy chủ chạy)."
                 )
+            if settings.MOTCUA.get("DEPLOYMENT_MODEL", 1) == 2 and settings.SANDBOX:
+                self._national_demo()
+
+    def _national_demo(self) -> None:
+        """Model 2: the sandbox national portal files a few dossiers here as soon as the
+        server runs (its outbox sends them, signed), once per database."""
+        from motcua.sandbox.models import DvcqgDossier
+        from motcua.sandbox.national import send_demo_dossiers
+
+        if DvcqgDossier.objects.exists():
+            self.stdout.write("Cổng DVC quốc gia (thử nghiệm): đã gửi hồ sơ, giữ nguyên.")
+            return
+        sent = send_demo_dossiers(3)
+        self.stdout.write(
+            f"Cổng DVC quốc gia (thử nghiệm): {len(sent)} hồ sơ sẽ được gửi đến khi máy chủ "
+            "chạy; xem /sandbox/dvcqg/."
+        )
