@@ -547,3 +547,31 @@ def test_a_dossier_whose_linked_file_is_gone_comes_back_as_not_received(linked):
     assert kept(sent) == [(1, 3)] and sent.code == ""
     assert sent.snapshot["code"] is None and sent.snapshot["state"] == "refused"
     assert "404" in sent.statuses.get().note
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reconciliation_resends_what_the_national_side_lost(linked):
+    """The national side restored an old backup: it holds only the first two statuses.
+    The periodic comparison asks it, sees the gap and sends the rest again, in order."""
+    from motcua.interop import status as national_status
+
+    sent = national.send_dossier(procedure_code="2.000635", delivery="counter")
+    drain()
+    dossier = handled_to_the_end(linked, Dossier.objects.get(national_code=sent.national_code))
+    drain()
+    sent.refresh_from_db()
+    last = SyncState.objects.get(dossier=dossier).last_seq
+    assert sent.held_seq == last > 2
+    DvcqgDossier.objects.filter(pk=sent.pk).update(held_seq=2)
+    sent.statuses.filter(seq__gt=2).delete()
+    assert national_status.sweep() >= 1  # one comparison batch queued, nothing sent yet
+    drain()
+    sent.refresh_from_db()
+    assert sent.held_seq == last
+    assert [seq for seq, _ in kept(sent)] == list(range(1, last + 1))
+    assert SyncState.objects.get(dossier=dossier).acked_seq == last
+    # Nothing missing any more: the next comparison re-sends nothing.
+    before = OutboxMessage.objects.filter(kind="interop.push").count()
+    national_status.sweep()
+    drain()
+    assert OutboxMessage.objects.filter(kind="interop.push").count() == before
