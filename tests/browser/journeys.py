@@ -10,7 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from motcua.accounts.demo import DEMO_PASSWORD
 from tests.documents.samples import pdf
 
-from .conftest import PHONE, screenshot
+from .conftest import DESKTOP, PHONE, screenshot
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -101,3 +101,43 @@ def serious_violations(page) -> list[str]:
         for v in result.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def handle_to_the_end(page_at, code: str, shot=None):
+    """The demo's officers take a dossier from reception to its returned result, each from
+    their own pages: ``motcua`` receives and routes, ``lanhdao`` assigns ``chuyenvien``, who
+    completes the first step, ``lanhdao`` completes the second and marks the result ready,
+    ``motcua`` returns it. ``shot(page, stage)`` is called at "queue", "dossier" and
+    "specialist" for screenshots. The desk's page, for what the journey checks next."""
+    shot = shot or (lambda page, stage: None)
+    desk = page_at(DESKTOP)
+    sign_in(desk, "motcua", then="/mot-cua/hang-doi/cho-tiep-nhan/")
+    shot(desk, "queue")
+    open_from_queue(desk, "Chờ tiếp nhận", code)
+    shot(desk, "dossier")
+    act(desk, "receive")
+    act(desk, "route")
+
+    leader = page_at(DESKTOP)
+    sign_in(leader, "lanhdao", then="/mot-cua/")
+    open_from_queue(leader, "Chờ phân công", code)
+    act(
+        leader,
+        "assign",
+        lambda p: p.get_by_label(re.compile("Giao cho")).select_option(label="Hoàng Quốc Em"),
+    )
+
+    specialist = page_at(DESKTOP)
+    sign_in(specialist, "chuyenvien", then="/mot-cua/")
+    open_from_queue(specialist, "Việc của tôi", code)
+    shot(specialist, "specialist")
+    act(specialist, "complete-step", lambda p: p.get_by_label("Ghi chú").fill("Hồ sơ hợp lệ"))
+
+    open_from_queue(leader, "Việc của tôi", code)
+    act(leader, "complete-step")
+    open_from_queue(leader, "Chờ duyệt kết quả", code)
+    act(leader, "result-ready")
+
+    open_from_queue(desk, "Chờ trả kết quả", code)
+    act(desk, "return-result")
+    return desk

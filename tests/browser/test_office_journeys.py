@@ -9,7 +9,14 @@ from motcua.dossiers.models import Dossier, State
 from tests.documents.samples import pdf
 
 from .conftest import DESKTOP
-from .journeys import act, file_birth_registration, open_from_queue, sign_in, snap
+from .journeys import (
+    act,
+    file_birth_registration,
+    handle_to_the_end,
+    open_from_queue,
+    sign_in,
+    snap,
+)
 
 
 def test_online_dossier_from_submission_to_returned_result(demo, page_at, tmp_path):
@@ -19,36 +26,10 @@ def test_online_dossier_from_submission_to_returned_result(demo, page_at, tmp_pa
     dossier = Dossier.objects.get()
     code = dossier.code
 
-    desk = page_at(DESKTOP)
-    sign_in(desk, "motcua", then="/mot-cua/hang-doi/cho-tiep-nhan/")
-    snap(desk, "journey-online-1-queue")
-    open_from_queue(desk, "Chờ tiếp nhận", code)
-    snap(desk, "journey-online-2-dossier")
-    act(desk, "receive")
-    act(desk, "route")
-
-    leader = page_at(DESKTOP)
-    sign_in(leader, "lanhdao", then="/mot-cua/")
-    open_from_queue(leader, "Chờ phân công", code)
-    act(
-        leader,
-        "assign",
-        lambda p: p.get_by_label(re.compile("Giao cho")).select_option(label="Hoàng Quốc Em"),
+    stages = {"queue": "1-queue", "dossier": "2-dossier", "specialist": "3-specialist"}
+    handle_to_the_end(
+        page_at, code, shot=lambda page, stage: snap(page, f"journey-online-{stages[stage]}")
     )
-
-    specialist = page_at(DESKTOP)
-    sign_in(specialist, "chuyenvien", then="/mot-cua/")
-    open_from_queue(specialist, "Việc của tôi", code)
-    snap(specialist, "journey-online-3-specialist")
-    act(specialist, "complete-step", lambda p: p.get_by_label("Ghi chú").fill("Hồ sơ hợp lệ"))
-
-    open_from_queue(leader, "Việc của tôi", code)
-    act(leader, "complete-step")
-    open_from_queue(leader, "Chờ duyệt kết quả", code)
-    act(leader, "result-ready")
-
-    open_from_queue(desk, "Chờ trả kết quả", code)
-    act(desk, "return-result")
     dossier.refresh_from_db()
     assert dossier.state == State.RETURNED
 

@@ -331,8 +331,12 @@ def _form_problems(schema: dict | None, data: dict) -> dict[str, list[str]]:
     return problems
 
 
-def check_submission(sub: Submission, *, by: User | None) -> dict[str, list[str]]:
-    """The self-check: everything missing or wrong, listed at once (empty when complete)."""
+def check_submission(
+    sub: Submission, *, by: User | None, pending_documents: frozenset[str] = frozenset()
+) -> dict[str, list[str]]:
+    """The self-check: everything missing or wrong, listed at once (empty when complete).
+    ``pending_documents``: keys whose files are on their way (a national dossier's linked
+    files, fetched before it is filed) and count as present."""
     problems: dict[str, list[str]] = {}
     version = sub.version
     if version.procedure.current_version_id != version.pk:
@@ -344,7 +348,7 @@ def check_submission(sub: Submission, *, by: User | None) -> dict[str, list[str]
     if sub.agency is None or not sub.agency.receives_dossiers or not sub.agency.is_active:
         problems["agency"] = ["Nơi tiếp nhận không nhận hồ sơ."]
     documents = {d.key: d for d in version.documents.all()}
-    for key in sub.files:
+    for key in [*sub.files, *pending_documents]:
         if key not in documents:
             problems[f"document_{key}"] = ["Thủ tục không có giấy tờ này."]
     for key, document in documents.items():
@@ -352,7 +356,8 @@ def check_submission(sub: Submission, *, by: User | None) -> dict[str, list[str]
         upstream = sub.channel == Channel.ONLINE and not sub.filed_upstream
         on_behalf = sub.applicant if upstream else sub.submitter
         authorisation = on_behalf is not None and key.startswith("van-ban-uy-quyen")
-        if (document.required or authorisation) and not sub.files.get(key):
+        present = sub.files.get(key) or key in pending_documents
+        if (document.required or authorisation) and not present:
             problems[f"document_{key}"] = [f"Thiếu “{document.name}”."]
     for key, files in sub.files.items():
         for stored in files:
@@ -505,6 +510,31 @@ def save_draft(sub: Submission, *, ctx: Context, draft: Dossier | None = None) -
     return dossier
 
 
+def _file_as_submitted(
+    dossier: Dossier, sub: Submission, *, ctx: Context, now, data: dict | None = None, before=None
+) -> None:
+    """The dossier row (saved, locked in the caller's transaction) becomes ``submitted``: its
+    round-0 documents, our code, the fees it owes and the ``submit`` event. ``before(dossier)``
+    runs after the fees are assessed, before the event (fees paid upstream)."""
+    _attach(dossier, sub)
+    dossier.code = dossier_code(sub.agency, now)
+    dossier.submitted_at = now
+    dossier.state = State.SUBMITTED
+    _index(dossier)
+    _assess_fees(dossier, sub)
+    if before is not None:
+        before(dossier)
+    record_event(
+        dossier,
+        Action.SUBMIT,
+        ctx=ctx,
+        from_state=State.DRAFT,
+        to_state=State.SUBMITTED,
+        at=now,
+        data={"channel": sub.channel, "agency": sub.agency.code, **(data or {})},
+    )
+
+
 def submit(
     sub: Submission, *, ctx: Context, on_created=None, draft: Dossier | None = None
 ) -> Dossier:
@@ -527,25 +557,25 @@ def submit(
             dossier = _own_draft(draft, by)
         _fill(dossier, sub, by)
         dossier.save()
-        _attach(dossier, sub)
-        dossier.code = dossier_code(sub.agency, now)
-        dossier.submitted_at = now
-        dossier.state = State.SUBMITTED
-        _index(dossier)
-        _assess_fees(dossier, sub)
-        record_event(
-            dossier,
-            Action.SUBMIT,
-            ctx=ctx,
-            from_state=State.DRAFT,
-            to_state=State.SUBMITTED,
-            at=now,
-            data={"channel": sub.channel, "agency": sub.agency.code},
-        )
+        _file_as_submitted(dossier, sub, ctx=ctx, now=now)
         _save(dossier, "code", "submitted_at", "state", "search_text")
         if on_created is not None:
             on_created(dossier)
     return dossier
+
+
+def national_submission(
+    sub: Submission, *, applicant: Applicant, submitter: Applicant | None = None
+) -> Submission:
+    """``sub`` as filed by its owner on the national portal: online, owned by ``applicant``,
+    on someone's behalf only when a different submitter filed it, at the procedure's default
+    desk unless the national portal named one."""
+    sub.channel = Channel.ONLINE
+    sub.applicant, sub.filed_upstream = applicant, True
+    different = submitter is not None and submitter.full_name.strip() != applicant.full_name.strip()
+    sub.submitter = submitter if different else None
+    sub.agency = sub.agency or default_agency(sub.version, None)
+    return sub
 
 
 def file_from_national(
@@ -561,11 +591,7 @@ def file_from_national(
     like any online dossier and ``submitted`` here (national status 1) with our own code, its
     national code kept beside it. No account of ours files it: the system does, for the
     owner (``ctx.by`` is None), and the one-stop desk receives it as usual."""
-    sub.channel = Channel.ONLINE
-    sub.applicant, sub.filed_upstream = applicant, True
-    if submitter is not None and submitter.full_name.strip() != applicant.full_name.strip():
-        sub.submitter = submitter
-    sub.agency = sub.agency or default_agency(sub.version, None)
+    national_submission(sub, applicant=applicant, submitter=submitter)
     problems = check_submission(sub, by=None)
     if problems:
         raise InvalidInput("Hồ sơ chưa đầy đủ hoặc có thông tin không hợp lệ.", problems)
@@ -587,26 +613,13 @@ def file_from_national(
         dossier.form_data = sub.form or {}
         dossier.national_code = national_code
         dossier.save()
-        _attach(dossier, sub)
-        dossier.code = dossier_code(sub.agency, now)
-        dossier.submitted_at = now
-        dossier.state = State.SUBMITTED
-        _index(dossier)
-        _assess_fees(dossier, sub)
-        if paid_upstream is not None:
-            paid_upstream(dossier)  # fees paid on the national portal (payments records them)
-        record_event(
+        _file_as_submitted(
             dossier,
-            Action.SUBMIT,
+            sub,
             ctx=_with_agency(ctx, sub.agency),
-            from_state=State.DRAFT,
-            to_state=State.SUBMITTED,
-            at=now,
-            data={
-                "channel": Channel.ONLINE,
-                "agency": sub.agency.code,
-                "national_code": national_code,
-            },
+            now=now,
+            data={"national_code": national_code},
+            before=paid_upstream,  # fees paid on the national portal (payments records them)
         )
         _save(dossier, "code", "submitted_at", "state", "search_text")
     return dossier
@@ -641,21 +654,8 @@ def receive_at_counter(sub: Submission, *, ctx: Context, note: str = "") -> Doss
         dossier = Dossier(province_code=settings.MOTCUA["PROVINCE_CODE"], state=State.DRAFT)
         _fill(dossier, sub, by)
         dossier.save()
-        _attach(dossier, sub)
-        dossier.code = dossier_code(sub.agency, now)
-        dossier.submitted_at = dossier.received_at = dossier.clock_started_at = now
-        dossier.state = State.SUBMITTED
-        _index(dossier)
-        _assess_fees(dossier, sub)
-        record_event(
-            dossier,
-            Action.SUBMIT,
-            ctx=acting,
-            from_state=State.DRAFT,
-            to_state=State.SUBMITTED,
-            at=now,
-            data={"channel": sub.channel, "agency": sub.agency.code},
-        )
+        _file_as_submitted(dossier, sub, ctx=acting, now=now)
+        dossier.received_at = dossier.clock_started_at = now
         due = deadlines.due_from(dossier, now)
         dossier.due_at = dossier.original_due_at = due.due_at if due else None
         dossier.state = State.RECEIVED

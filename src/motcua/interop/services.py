@@ -277,12 +277,10 @@ def _keep(partner: str, payload: dict, parsed: dict, digest: str) -> Answer:
             )
         # Everything but the linked files is checked now: a dossier that could never be
         # filed is refused while the national portal waits for the answer.
-        sub = _submission(inbound, parsed)
-        for key in linked:
-            sub.files.setdefault(key, [])  # present, to come
-        problems = dossiers.check_submission(
-            _as_if_fetched(sub, linked, parsed["owner"], parsed["submitter"]), by=None
+        sub = dossiers.national_submission(
+            _submission(inbound, parsed), applicant=parsed["owner"], submitter=parsed["submitter"]
         )
+        problems = dossiers.check_submission(sub, by=None, pending_documents=frozenset(linked))
         if problems:
             raise Invalid("Hồ sơ chưa đầy đủ hoặc có thông tin không hợp lệ.", problems)
         if linked:
@@ -295,35 +293,6 @@ def _keep(partner: str, payload: dict, parsed: dict, digest: str) -> Answer:
             return _answer_for(inbound, 201)
         _file(inbound, parsed)
     return _answer_for(inbound, 201)
-
-
-def _as_if_fetched(
-    sub: dossiers.Submission, linked: set[str], owner, submitter
-) -> dossiers.Submission:
-    """The submission as it will be once the linked files are in (for the check)."""
-    placeholder = _Placeholder()
-    files = {k: (v or [placeholder]) if k in linked else v for k, v in sub.files.items()}
-    return dossiers.Submission(
-        version=sub.version,
-        delivery=sub.delivery,
-        agency=sub.agency or dossiers.default_agency(sub.version, None),
-        post_address=sub.post_address,
-        form=sub.form,
-        files=files,
-        applicant=owner,
-        submitter=submitter
-        if submitter is not None and submitter.full_name.strip() != owner.full_name.strip()
-        else None,
-        filed_upstream=True,
-    )
-
-
-class _Placeholder:
-    """Stands for a linked file not fetched yet in the completeness check."""
-
-    owner_id = None
-    uploaded_by_id = None
-    deleted_at = None
 
 
 def _file(inbound: NationalInbound, parsed: dict | None = None) -> Dossier:
